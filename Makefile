@@ -1,0 +1,34 @@
+# RoboBridge. Two commands do everything on a fresh machine:
+#   make demo   set up, build, and run the main job
+#   make test   set up, build, and run every test
+SHELL := /bin/bash
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+LLAMA_LIB := $(ROOT)/.deps/llama/lib
+export PKG_CONFIG_PATH := $(ROOT)/.deps/llama/lib/pkgconfig:$(PKG_CONFIG_PATH)
+export PYTHONPATH := $(ROOT)/.deps/python:$(PYTHONPATH)
+# libllama lives in .deps/llama/lib: bake its path into every binary (no LD_LIBRARY_PATH needed).
+SWIFT_LINK := -Xlinker -rpath -Xlinker $(LLAMA_LIB)
+BIN := $(ROOT)/.build/release/robobridge
+
+.PHONY: setup build build-debug demo test bench clean
+
+setup:
+	@bash scripts/bootstrap
+
+build: setup
+	swift build -c release $(SWIFT_LINK)
+
+demo: build
+	@echo "== robobridge generate (default model: smollm2-135m) =="
+	$(BIN) generate --max-tokens 48 "Explain in one sentence what a mobile robot does."
+
+test: setup
+	swift build --build-tests $(SWIFT_LINK)
+	swift test --skip-build $(SWIFT_LINK)
+
+bench: build
+	$(BIN) bench engine --model smollm2-135m
+	$(BIN) bench engine --model gemma3-270m
+
+clean:
+	rm -rf .build

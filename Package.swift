@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Build through the Makefile (`make build`, `make test`): it runs scripts/bootstrap, which installs
+// llama.cpp into .deps/llama and points PKG_CONFIG_PATH at it.
+let package = Package(
+    name: "RoboBridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "robobridge", targets: ["robobridge"]),
+        .library(name: "RoboBridgeEngine", targets: ["RoboBridgeEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries, behind system-library targets found by pkg-config.
+        .systemLibrary(name: "CLlama", pkgConfig: "robobridge-llama"),
+        .systemLibrary(
+            name: "CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+
+        // Embedded inference: a Swift API over libllama.
+        .target(
+            name: "RoboBridgeEngine",
+            dependencies: [
+                "CLlama",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // The command-line tool: parses arguments, calls the libraries.
+        .executableTarget(
+            name: "robobridge",
+            dependencies: [
+                "RoboBridgeEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .testTarget(name: "RoboBridgeEngineTests", dependencies: ["RoboBridgeEngine"]),
+    ]
+)

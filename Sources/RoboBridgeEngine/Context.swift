@@ -1,0 +1,160 @@
+internal import CLlama
+import Synchronization
+
+/// How to create a context.
+public struct ContextOptions: Sendable {
+    /// Context length in tokens (0 = the model's training context).
+    public var contextLength: Int = 2048
+    /// Largest batch accepted by one decode.
+    public var batchSize: Int = 512
+    /// Threads for single-token decode and for batches.
+    public var threads: Int = 2
+    public var batchThreads: Int? = nil
+    /// Flash attention. Keep `.auto`: with it, SmolLM2's batched logits are bit-identical to
+    /// one-at-a-time logits, which lossless speculative decoding relies on.
+    public var flashAttention: FlashAttention = .auto
+    /// Number of sequences the KV cache holds.
+    public var sequences: Int = 1
+
+    public enum FlashAttention: Sendable { case auto, enabled, disabled }
+
+    public init(contextLength: Int = 2048, batchSize: Int = 512, threads: Int = 2, sequences: Int = 1,
+                flashAttention: FlashAttention = .auto) {
+        self.contextLength = contextLength
+        self.batchSize = batchSize
+        self.threads = threads
+        self.sequences = sequences
+        self.flashAttention = flashAttention
+    }
+}
+
+/// A flag that aborts a running decode. Set it from any thread; the decode checks it between
+/// graph nodes and fails with `EngineError.aborted`. It is outside the context so that an e-stop
+/// never has to wait for whoever owns the context.
+public final class AbortFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func abort() { flag.store(true, ordering: .releasing) }
+    public func reset() { flag.store(false, ordering: .releasing) }
+    public var isAborted: Bool { flag.load(ordering: .acquiring) }
+}
+
+/// Timings kept by llama.cpp for a context.
+public struct ContextTimings: Sendable {
+    public var promptMilliseconds: Double
+    public var promptTokens: Int
+    public var evalMilliseconds: Double
+    public var evalTokens: Int
+}
+
+/// An inference context: a KV cache plus the compute state for one model. Not thread-safe: it has
+/// one owner (an actor or a single task), as llama.cpp requires. The single owner of its handle.
+public final class Context {
+    let pointer: OpaquePointer
+    public let model: Model
+    public let options: ContextOptions
+    public let abortFlag: AbortFlag
+    private let memory: llama_memory_t
+
+    /// Creates a context.
+    /// - Throws: `EngineError.contextCreationFailed`.
+    public init(model: Model, options: ContextOptions = ContextOptions(), abortFlag: AbortFlag = AbortFlag()) throws(EngineError) {
+        var p = llama_context_default_params()
+        p.n_ctx = UInt32(options.contextLength)
+        p.n_batch = UInt32(options.batchSize)
+        p.n_ubatch = UInt32(options.batchSize)
+        p.n_seq_max = UInt32(options.sequences)
+        p.n_threads = Int32(options.threads)
+        p.n_threads_batch = Int32(options.batchThreads ?? options.threads)
+        p.flash_attn_type = switch options.flashAttention {
+        case .auto: LLAMA_FLASH_ATTN_TYPE_AUTO
+        case .enabled: LLAMA_FLASH_ATTN_TYPE_ENABLED
+        case .disabled: LLAMA_FLASH_ATTN_TYPE_DISABLED
+        }
+        p.no_perf = false
+        p.abort_callback = { data in
+            guard let data else { return false }
+            return Unmanaged<AbortFlag>.fromOpaque(data).takeUnretainedValue().isAborted
+        }
+        // The context holds `abortFlag` strongly (stored property), so the unretained pointer stays valid.
+        p.abort_callback_data = Unmanaged.passUnretained(abortFlag).toOpaque()
+        _ = Backend.takeLastError()
+        guard let ctx = llama_init_from_model(model.pointer, p) else {
+            throw .contextCreationFailed(reason: Backend.takeLastError() ?? "unknown reason")
+        }
+        pointer = ctx
+        memory = llama_get_memory(ctx)
+        self.model = model
+        self.options = options
+        self.abortFlag = abortFlag
+    }
+
+    deinit { llama_free(pointer) }
+
+    /// The context length actually allocated.
+    public var contextLength: Int { Int(llama_n_ctx(pointer)) }
+    public var vocabulary: Vocabulary { model.vocabulary }
+
+    /// Runs the model over a batch.
+    /// - Throws: `.kvCacheFull` (code 1), `.aborted` (2), `.invalidBatch` (-1), `.decodeFailed` (other).
+    public func decode(_ batch: Batch) throws(EngineError) {
+        guard batch.count > 0 else { return }
+        guard batch.count <= options.batchSize else {
+            throw .batchTooLarge(tokens: batch.count, capacity: options.batchSize)
+        }
+        let rc = llama_decode(pointer, batch.raw)
+        switch rc {
+        case 0: return
+        case 1: throw .kvCacheFull(contextLength: contextLength, batchTokens: batch.count)
+        case 2: throw .aborted
+        case -1: throw .invalidBatch
+        default: throw .decodeFailed(code: rc)
+        }
+    }
+
+    /// The logits at batch index `i` of the last decode (one per vocabulary entry). Valid until the next decode.
+    /// - Throws: `.noLogits` when that index did not request logits.
+    public func withLogits<R>(at i: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R {
+        guard let p = llama_get_logits_ith(pointer, Int32(i)) else { throw EngineError.noLogits(batchIndex: i) }
+        return try body(UnsafeBufferPointer(start: p, count: model.vocabulary.count))
+    }
+
+    /// A copy of the logits at batch index `i` of the last decode.
+    public func logits(at i: Int) throws(EngineError) -> [Float] {
+        guard let p = llama_get_logits_ith(pointer, Int32(i)) else { throw .noLogits(batchIndex: i) }
+        return Array(UnsafeBufferPointer(start: p, count: model.vocabulary.count))
+    }
+
+    // MARK: KV cache
+
+    /// Removes the positions `from..<to` (to nil = the end) of a sequence. Returns false when the
+    /// cache cannot remove a partial range (recurrent models).
+    @discardableResult
+    public func removeTokens(sequence: Int32 = 0, from start: Int, to end: Int? = nil) -> Bool {
+        llama_memory_seq_rm(memory, sequence, Int32(start), Int32(end ?? -1))
+    }
+
+    /// Keeps only `sequence`, dropping every other sequence.
+    public func keepOnly(sequence: Int32) { llama_memory_seq_keep(memory, sequence) }
+
+    /// Copies positions `0..<length` (nil = all) of one sequence to another (shares the cells).
+    public func copySequence(_ source: Int32, to destination: Int32, length: Int? = nil) {
+        llama_memory_seq_cp(memory, source, destination, 0, Int32(length ?? -1))
+    }
+
+    /// Empties the whole KV cache.
+    public func clearCache() { llama_memory_clear(memory, true) }
+
+    /// The highest position stored for a sequence, or -1 when it is empty.
+    public func maxPosition(sequence: Int32 = 0) -> Int { Int(llama_memory_seq_pos_max(memory, sequence)) }
+
+    // MARK: Timings
+
+    public var timings: ContextTimings {
+        let d = llama_perf_context(pointer)
+        return ContextTimings(promptMilliseconds: d.t_p_eval_ms, promptTokens: Int(d.n_p_eval),
+                              evalMilliseconds: d.t_eval_ms, evalTokens: Int(d.n_eval))
+    }
+
+    public func resetTimings() { llama_perf_context_reset(pointer) }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Logging
+import RoboBridgeEngine
+
+@main
+struct RoboBridge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "robobridge",
+        abstract: "A natural-language interface for robots, with an embedded language model.",
+        subcommands: [Generate.self, Bench.self])
+}
+
+/// Options every subcommand shares.
+struct GlobalOptions: ParsableArguments {
+    @Flag(name: .long, help: "Show debug logs, including llama.cpp's own, on stderr.")
+    var verbose = false
+
+    /// Sends logs to stderr (never stdout), quiet unless --verbose.
+    func bootstrapLogging() {
+        let level: Logger.Level = verbose ? .debug : .error
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        setEngineLogger(Logger(label: "llama.cpp"))
+    }
+}
+
+/// Which model to run.
+struct ModelOptionGroup: ParsableArguments {
+    @Option(name: .long, help: "A bundled model (\(ModelCatalog.bundled.joined(separator: ", "))) or a path to a GGUF file.")
+    var model: String = ModelCatalog.defaultModel
+
+    @Option(name: .long, help: "CPU threads.")
+    var threads: Int = 2
+
+    func validate() throws {
+        guard threads > 0 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func load() throws -> Model {
+        try Model(path: try ModelCatalog.resolve(model))
+    }
+}
+
+/// Prints an error on stderr and exits with a failure code.
+func fail(_ message: String) -> ExitCode {
+    var stderr = StandardError()
+    print("robobridge: error: \(message)", to: &stderr)
+    return ExitCode.failure
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandleOutput.writeStderr(string)
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import RoboBridgeEngine
+import Testing
+
+/// Decodes `tokens` starting at `start` in one batch, with logits at every position; returns them.
+func decodeBatched(_ ctx: Context, _ tokens: [Token], start: Int, sequence: Int32 = 0) throws -> [[Float]] {
+    let batch = Batch(capacity: tokens.count)
+    for (k, t) in tokens.enumerated() { try batch.add(t, position: start + k, sequences: [sequence], logits: true) }
+    try ctx.decode(batch)
+    return try (0..<tokens.count).map { try ctx.logits(at: $0) }
+}
+
+/// Decodes `tokens` one at a time starting at `start`; returns the logits after each.
+func decodeOneByOne(_ ctx: Context, _ tokens: [Token], start: Int, sequence: Int32 = 0) throws -> [[Float]] {
+    let batch = Batch(capacity: 1)
+    return try tokens.enumerated().map { k, t in
+        batch.clear()
+        try batch.add(t, position: start + k, sequences: [sequence], logits: true)
+        try ctx.decode(batch)
+        return try ctx.logits(at: 0)
+    }
+}
+
+/// Decodes a prefix in one batch, logits at its last token only.
+func prefill(_ ctx: Context, _ tokens: [Token], start: Int = 0, sequence: Int32 = 0) throws -> [Float] {
+    let batch = Batch(capacity: tokens.count)
+    try batch.add(tokens, startingAt: start, sequence: sequence, logitsAtLast: true)
+    try ctx.decode(batch)
+    return try ctx.logits(at: tokens.count - 1)
+}
+
+func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
+    zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+@Suite("Inference", .serialized)
+struct InferenceTests {
+    @Test func greedyDecodingIsDeterministic() throws {
+        let model = try Fixtures.smol()
+        let prompt = try Fixtures.robotPrompt(model)
+        func run() throws -> [Token] {
+            let ctx = try Context(model: model)
+            return try Generator(context: ctx).generate(prompt: prompt, maxTokens: 24, sampler: Sampler(.greedy)).tokens
+        }
+        let first = try run()
+        #expect(first.count > 0)
+        #expect(try run() == first)
+    }
+
+    @Test func seededSamplingIsReproducible() throws {
+        let model = try Fixtures.smol()
+        let prompt = try Fixtures.robotPrompt(model)
+        func run(seed: UInt32) throws -> [Token] {
+            let ctx = try Context(model: model)
+            return try Generator(context: ctx).generate(
+                prompt: prompt, maxTokens: 24, sampler: Sampler(.random(temperature: 0.9, topK: 40, topP: 0.95, seed: seed))).tokens
+        }
+        #expect(try run(seed: 7) == run(seed: 7))
+    }
+
+    /// Speculative decoding rests on this: verifying drafted tokens in one batch gives exactly the
+    /// logits of decoding them one at a time (default context settings, flash attention "auto").
+    @Test func batchEqualsSequentialBitForBitOnDefaultModel() throws {
+        let model = try Fixtures.smol()
+        let tokens = try Fixtures.robotPrompt(model)
+        #expect(tokens.count >= 44)
+        let prefix = Array(tokens.prefix(30)), rest = Array(tokens[30..<44])
+        let a = try Context(model: model), b = try Context(model: model)
+        _ = try prefill(a, prefix)
+        _ = try prefill(b, prefix)
+        let batched = try decodeBatched(a, rest, start: 30)
+        let sequential = try decodeOneByOne(b, rest, start: 30)
+        for i in 0..<rest.count {
+            #expect(batched[i] == sequential[i], "position \(30 + i): max |Δ| = \(maxAbsDifference(batched[i], sequential[i]))")
+        }
+    }
+
+    /// Gemma 3's batched kernels are not bit-identical; the argmax must still agree.
+    @Test func batchMatchesSequentialArgmaxOnGemma() throws {
+        let model = try Fixtures.gemma()
+        let tokens = try Fixtures.robotPrompt(model)
+        let prefix = Array(tokens.prefix(30)), rest = Array(tokens[30..<44])
+        let a = try Context(model: model), b = try Context(model: model)
+        _ = try prefill(a, prefix)
+        _ = try prefill(b, prefix)
+        let batched = try decodeBatched(a, rest, start: 30)
+        let sequential = try decodeOneByOne(b, rest, start: 30)
+        var largest: Float = 0
+        for i in 0..<rest.count {
+            #expect(argmax(batched[i]) == argmax(sequential[i]), "argmax differs at position \(30 + i)")
+            largest = max(largest, maxAbsDifference(batched[i], sequential[i]))
+        }
+        print("gemma3-270m batched vs sequential: largest logit difference \(largest) over \(rest.count) positions")
+        #expect(largest < 3, "largest logit difference \(largest)")
+    }
+
+    @Test func rollbackAndRedecodeGivesSameLogits() throws {
+        let model = try Fixtures.smol()
+        let tokens = Array(try Fixtures.robotPrompt(model).prefix(40))
+        let ctx = try Context(model: model)
+        let before = try prefill(ctx, tokens)
+        #expect(ctx.maxPosition() == 39)
+        // Drop the last 6 positions and decode them again.
+        #expect(ctx.removeTokens(from: 34))
+        #expect(ctx.maxPosition() == 33)
+        let after = try prefill(ctx, Array(tokens[34...]), start: 34)
+        #expect(after == before)
+    }
+
+    @Test func cachedPrefixPlusNewSuffixEqualsFromScratch() throws {
+        let model = try Fixtures.smol()
+        let vocab = model.vocabulary
+        let prefix = try Fixtures.robotPrompt(model)
+        let s1 = try vocab.tokenize("navigate_to(target=\"kitchen\")", addSpecial: false, parseSpecial: false)
+        let s2 = try vocab.tokenize("pick(object=\"blue_mug\")", addSpecial: false, parseSpecial: false)
+        // Cached: prefix, then suffix 1, then roll suffix 1 back and decode suffix 2.
+        let cached = try Context(model: model)
+        _ = try prefill(cached, prefix)
+        _ = try prefill(cached, s1, start: prefix.count)
+        cached.removeTokens(from: prefix.count)
+        let viaCache = try prefill(cached, s2, start: prefix.count)
+        // From scratch: prefix, then suffix 2.
+        let fresh = try Context(model: model)
+        _ = try prefill(fresh, prefix)
+        let scratch = try prefill(fresh, s2, start: prefix.count)
+        #expect(viaCache == scratch)
+    }
+
+    @Test func copiedPrefixServesAnotherSequence() throws {
+        let model = try Fixtures.smol()
+        let prefix = try Fixtures.robotPrompt(model)
+        let suffix = try model.vocabulary.tokenize("dock()", addSpecial: false, parseSpecial: false)
+        let ctx = try Context(model: model, options: ContextOptions(sequences: 2))
+        _ = try prefill(ctx, prefix, sequence: 0)
+        ctx.copySequence(0, to: 1)
+        let onCopy = try prefill(ctx, suffix, start: prefix.count, sequence: 1)
+        ctx.keepOnly(sequence: 0)
+        #expect(ctx.maxPosition(sequence: 1) == -1)
+        let onOriginal = try prefill(ctx, suffix, start: prefix.count, sequence: 0)
+        #expect(argmax(onCopy) == argmax(onOriginal))
+        #expect(maxAbsDifference(onCopy, onOriginal) < 1e-3)
+    }
+
+    @Test func abortFlagStopsALongDecode() async throws {
+        let model = try Fixtures.smol()
+        let flag = AbortFlag()
+        let ctx = try Context(model: model, options: ContextOptions(contextLength: 4096, batchSize: 2048), abortFlag: flag)
+        let batch = Batch(capacity: 2048)
+        try batch.add((0..<2048).map { Token(100 + $0 % 4000) }, startingAt: 0, logitsAtLast: true)
+        // Set from another thread while the decode (several seconds on 2 cores) runs.
+        let aborter = Thread {
+            Thread.sleep(forTimeInterval: 0.05)
+            flag.abort()
+        }
+        aborter.start()
+        let start = monotonicMilliseconds()
+        #expect(throws: EngineError.aborted) { try ctx.decode(batch) }
+        let elapsed = monotonicMilliseconds() - start
+        #expect(elapsed < 2000, "abort took \(elapsed) ms")
+        // The context stays usable after an abort.
+        flag.reset()
+        ctx.clearCache()
+        batch.clear()
+        try batch.add([1, 2, 3], startingAt: 0, logitsAtLast: true)
+        try ctx.decode(batch)
+        #expect(try ctx.logits(at: 2).count == model.vocabulary.count)
+    }
+
+    @Test func decodeErrorsAreDistinct() throws {
+        let model = try Fixtures.smol()
+        // KV cache full: a 256-token context cannot take 300 tokens.
+        let small = try Context(model: model, options: ContextOptions(contextLength: 256, batchSize: 256))
+        let batch = Batch(capacity: 256)
+        try batch.add((0..<256).map { Token(200 + $0) }, startingAt: 0, logitsAtLast: true)
+        try small.decode(batch)
+        batch.clear()
+        try batch.add((0..<44).map { Token(200 + $0) }, startingAt: 256, logitsAtLast: true)
+        #expect(throws: EngineError.kvCacheFull(contextLength: 256, batchTokens: 44)) { try small.decode(batch) }
+        // A token id outside the vocabulary is an invalid batch.
+        let ctx = try Context(model: model)
+        let bad = Batch(capacity: 1)
+        try bad.add(Token(model.vocabulary.count + 5), position: 0, logits: true)
+        #expect(throws: EngineError.invalidBatch) { try ctx.decode(bad) }
+        // Logits where none were requested.
+        let ok = Batch(capacity: 2)
+        try ok.add([1, 2], startingAt: 0, logitsAtLast: true)
+        try ctx.decode(ok)
+        #expect(throws: EngineError.noLogits(batchIndex: 0)) { try ctx.logits(at: 0) }
+        // A batch beyond its capacity.
+        #expect(throws: EngineError.batchTooLarge(tokens: 3, capacity: 2)) { try ok.add(3, position: 2, logits: true) }
+    }
+
+    @Test func timingsAreRecorded() throws {
+        let model = try Fixtures.smol()
+        let ctx = try Context(model: model)
+        ctx.resetTimings()
+        let (tokens, stats) = try Generator(context: ctx).generate(
+            prompt: try Fixtures.robotPrompt(model), maxTokens: 8, sampler: Sampler(.greedy))
+        #expect(stats.promptTokens > 40)
+        #expect(stats.generatedTokens == tokens.count)
+        #expect(ctx.timings.promptTokens > 0)
+        #expect(ctx.timings.promptMilliseconds > 0)
+    }
+}
