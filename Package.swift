@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "robobridge", targets: ["robobridge"]),
         .library(name: "RoboBridgeEngine", targets: ["RoboBridgeEngine"]),
+        .library(name: "RoboBridgeConfig", targets: ["RoboBridgeConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,15 +31,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Robots, worlds and missions from YAML, with precise errors.
+        .target(
+            name: "RoboBridgeConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")]),
+
         // The command-line tool: parses arguments, calls the libraries.
         .executableTarget(
             name: "robobridge",
             dependencies: [
                 "RoboBridgeEngine",
+                "RoboBridgeConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         .testTarget(name: "RoboBridgeEngineTests", dependencies: ["RoboBridgeEngine"]),
+        .testTarget(name: "RoboBridgeConfigTests", dependencies: ["RoboBridgeConfig"]),
     ]
 )

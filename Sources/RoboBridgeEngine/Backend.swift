@@ -12,7 +12,7 @@ enum Backend {
     }()
 
     struct LogState: ~Copyable {
-        var logger = Logger(label: "llama.cpp")
+        var logger = Logger(label: "llama.cpp", factory: { _ in SwiftLogNoOpLogHandler() })  // quiet until setEngineLogger
         var pending = ""
         var pendingLevel = Logger.Level.debug
         /// The last error-level line, kept so that load failures can say why.

@@ -14,15 +14,36 @@ public struct ChatMessage: Sendable, Equatable {
 /// Formats chat messages with the model's own template (GGUF `tokenizer.chat_template`), through
 /// `llama_chat_apply_template`, which knows llama.cpp's built-in template families.
 ///
-/// Fallback: when the model has no template, or its template is not one llama.cpp recognises, the
-/// messages are formatted as ChatML (`<|im_start|>role\ncontent<|im_end|>\n`, then
-/// `<|im_start|>assistant\n`), the format most small instruction-tuned GGUF models understand.
+/// Fallbacks, in order:
+/// 1. The model has no template (some GGUF conversions drop it, e.g. the bundled Gemma 3): the
+///    family is recognised from the turn-marker tokens in the model's own vocabulary
+///    (`<start_of_turn>` → llama.cpp's built-in `gemma`, `<|im_start|>` → `chatml`,
+///    `<|start_header_id|>` → `llama3`, `<|user|>` + `<|end|>` → `phi3`).
+/// 2. Otherwise, or when llama.cpp does not recognise the template: ChatML
+///    (`<|im_start|>role\ncontent<|im_end|>\n`, then `<|im_start|>assistant\n`).
 public struct ChatTemplate: Sendable {
-    /// The template text, or nil when the model has none.
+    /// The template text or built-in template name, or nil when none applies (ChatML fallback).
     public let source: String?
 
-    public init(model: Model) { source = model.metadata.chatTemplate }
+    public init(model: Model) {
+        source = model.metadata.chatTemplate ?? Self.builtinFamily(for: model.vocabulary)
+    }
     public init(source: String?) { self.source = source }
+
+    /// The built-in llama.cpp template whose turn markers are single control tokens of the vocabulary.
+    static func builtinFamily(for vocab: Vocabulary) -> String? {
+        func isMarker(_ text: String) -> Bool {
+            guard let t = try? vocab.tokenize(text, addSpecial: false, parseSpecial: true), t.count == 1 else { return false }
+            return vocab.isControl(t[0]) || vocab.bytes(of: t[0]).isEmpty
+        }
+        let families: [(name: String, markers: [String])] = [
+            ("gemma", ["<start_of_turn>", "<end_of_turn>"]),
+            ("chatml", ["<|im_start|>", "<|im_end|>"]),
+            ("llama3", ["<|start_header_id|>", "<|eot_id|>"]),
+            ("phi3", ["<|user|>", "<|end|>"]),
+        ]
+        return families.first { $0.markers.allSatisfy(isMarker) }?.name
+    }
 
     /// Whether `format` uses the model's template (false: the ChatML fallback).
     public var usesModelTemplate: Bool {

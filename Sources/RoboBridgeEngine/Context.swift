@@ -64,6 +64,9 @@ public final class Context {
         p.n_batch = UInt32(options.batchSize)
         p.n_ubatch = UInt32(options.batchSize)
         p.n_seq_max = UInt32(options.sequences)
+        // One KV buffer shared by all sequences: a copied prefix shares its cells, and keep/remove
+        // act across sequences (with per-sequence streams, `seq_keep` only sees one stream).
+        p.kv_unified = true
         p.n_threads = Int32(options.threads)
         p.n_threads_batch = Int32(options.batchThreads ?? options.threads)
         p.flash_attn_type = switch options.flashAttention {

@@ -6,6 +6,10 @@ public struct EngineBenchmark {
         /// Tokens per second of each repetition.
         public var prefill: [Double]
         public var decode: [Double]
+        public init(prefill: [Double] = [], decode: [Double] = []) {
+            self.prefill = prefill
+            self.decode = decode
+        }
     }
 
     public let model: Model

@@ -50,7 +50,7 @@ public final class Model: @unchecked Sendable {
         try Self.checkFile(path)
         var params = llama_model_default_params()
         params.vocab_only = options.vocabularyOnly
-        if !options.useMmap { params.load_mode = LLAMA_LOAD_MODE_READ }
+        params.load_mode = options.useMmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE
         _ = Backend.takeLastError()
         guard let model = llama_model_load_from_file(path, params) else {
             throw .modelLoadFailed(path: path, reason: Backend.takeLastError() ?? "unknown reason")

@@ -40,7 +40,7 @@ public enum ModelCatalog {
     public static func dependencyPaths(_ relative: String) -> [String] {
         var roots: [String] = []
         var cwd = [CChar](repeating: 0, count: Int(PATH_MAX))
-        if getcwd(&cwd, cwd.count) != nil { roots += ancestors(of: String(cString: cwd)) }
+        if getcwd(&cwd, cwd.count) != nil { roots += ancestors(of: cString(cwd)) }
         if let exe = executablePath(), let slash = exe.lastIndex(of: "/") {
             roots += ancestors(of: String(exe[..<slash]))
         }
@@ -65,4 +65,9 @@ public enum ModelCatalog {
         guard n > 0 else { return nil }
         return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// A Swift string from a NUL-terminated C buffer.
+func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

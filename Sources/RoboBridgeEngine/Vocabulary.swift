@@ -98,7 +98,7 @@ public struct StreamingDetokenizer: Sendable {
     }
 
     /// Length of the longest prefix that does not end inside an incomplete UTF-8 sequence.
-    static func completePrefixLength(_ bytes: [UInt8]) -> Int {
+    package static func completePrefixLength(_ bytes: [UInt8]) -> Int {
         var i = bytes.count - 1
         var back = 0
         // Walk back over at most 3 continuation bytes to the lead byte of the last sequence.

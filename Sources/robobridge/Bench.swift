@@ -52,7 +52,7 @@ struct EngineBench: AsyncParsableCommand {
         print("| measure | robobridge tok/s | llama-bench tok/s | ratio |")
         print("|---|---|---|---|")
         for (name, a, b) in rows {
-            print(String(format: "| %@ | %.1f | %.1f | %.3f |", name, a, b, a / b))
+            print("| \(name) | \(fixed(a)) | \(fixed(b)) | \(fixed(a / b, 3)) |")
         }
     }
 

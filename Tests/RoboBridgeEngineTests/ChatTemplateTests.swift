@@ -12,13 +12,12 @@ struct ChatTemplateTests {
             "<|im_start|>system\nYou are a robot.<|im_end|>\n<|im_start|>user\ngo to the kitchen<|im_end|>\n<|im_start|>assistant\n")
     }
 
-    @Test func gemmaUsesItsOwnTemplate() throws {
+    @Test func gemmaWithoutTemplateIsRecognisedFromItsVocabulary() throws {
         let template = ChatTemplate(model: try Fixtures.gemma())
+        #expect(template.source == "gemma")
         #expect(template.usesModelTemplate)
-        let text = template.format(messages)
-        #expect(text.contains("<start_of_turn>user\n"))
-        #expect(text.hasSuffix("<start_of_turn>model\n"))
-        #expect(text.contains("go to the kitchen"))
+        #expect(template.format(messages) ==
+            "<start_of_turn>user\nYou are a robot.\n\ngo to the kitchen<end_of_turn>\n<start_of_turn>model\n")
     }
 
     @Test func fallbackIsChatML() {

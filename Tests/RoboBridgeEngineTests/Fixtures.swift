@@ -13,7 +13,7 @@ enum Fixtures {
     /// A prompt of the kind RoboBridge sends, tokenized with the chat template.
     static func robotPrompt(_ model: Model) throws -> [Token] {
         let text = ChatTemplate(model: model).format([
-            ChatMessage(.system, "You control a home robot. Reply with action calls."),
+            ChatMessage(.system, "You control a home robot on wheels with one arm. Reply only with action calls such as navigate_to(target=\"kitchen\"), pick(object=\"apple\") or dock()."),
             ChatMessage(.user, "Put the blue mug on the coffee table, then go to the kitchen and dock."),
         ])
         return try model.vocabulary.tokenize(text, addSpecial: true, parseSpecial: true)

@@ -21,7 +21,8 @@ struct ModelLoadingTests {
         #expect(m.architecture == "gemma3")
         #expect(m.vocabularySize == 262144)
         #expect((250_000_000...300_000_000).contains(m.parameterCount))
-        #expect(m.chatTemplate?.contains("<start_of_turn>") == true)
+        // This GGUF conversion carries no chat template: ChatTemplate recognises the family instead.
+        #expect(m.chatTemplate == nil)
     }
 
     @Test func unknownModelName() {
@@ -92,10 +93,10 @@ struct BadModelFileTests {
         let handle = try #require(FileHandle(forReadingAtPath: source))
         let prefix = try #require(try handle.read(upToCount: bytes))
         let path = try write("truncated-\(bytes).gguf", Array(prefix))
-        do {
+        do throws(EngineError) {
             _ = try Model(path: path)
             Issue.record("a model truncated to \(bytes) bytes loaded")
-        } catch let error as EngineError {
+        } catch {
             guard case .modelLoadFailed(let p, let reason) = error else {
                 Issue.record("expected modelLoadFailed, got \(error)"); return
             }

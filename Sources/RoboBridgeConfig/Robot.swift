@@ -1,0 +1,113 @@
+/// A robot: what it can do (its actions and their parameters), and how RoboBridge drives it.
+public struct Robot: Sendable, Equatable {
+    public var id: String
+    public var description: String
+    public var kind: String
+    /// The world file to use when none is given (resolved relative to the robot file).
+    public var defaultWorld: String?
+    public var actions: [Action]
+    public var examples: [Example]
+    public var limits: Limits
+    public var latencyBudgetMs: Int
+    public var model: ModelSettings
+    public var endpoints: [String: String]
+    public var stopWords: [String]
+    public var fallback: FallbackPolicy
+    /// The file it was loaded from.
+    public var file: String
+
+    public func action(named name: String) -> Action? { actions.first { $0.name == name } }
+}
+
+public struct Action: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public var parameters: [Parameter]
+    /// The action needs an explicit confirmation before it runs.
+    public var requiresConfirmation: Bool
+    /// The most times per second the action may be sent (nil: unlimited).
+    public var maxRateHz: Double?
+
+    public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
+}
+
+public struct Parameter: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case number, integer, string, boolean, `enum` }
+
+    public var name: String
+    public var kind: Kind
+    public var description: String
+    public var unit: String?
+    public var minimum: Double?
+    public var maximum: Double?
+    public var maxLength: Int?
+    /// For enums: a fixed list of values...
+    public var values: [String]?
+    /// ...or a class of world entities (`place`, `object`, `waypoint`, ...).
+    public var entityClass: String?
+    public var required: Bool
+    public var defaultValue: ConfigValue?
+}
+
+/// A few-shot example: an instruction and the plan it should give.
+public struct Example: Sendable, Equatable {
+    public var instruction: String
+    public var plan: [ActionCall]
+}
+
+/// One call of an action with its arguments (in the action's parameter order).
+public struct ActionCall: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var name: String
+    public var arguments: [Argument]
+
+    public struct Argument: Sendable, Equatable, Hashable {
+        public var name: String
+        public var value: ConfigValue
+        public init(_ name: String, _ value: ConfigValue) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(_ name: String, _ arguments: [Argument] = []) {
+        self.name = name
+        self.arguments = arguments
+    }
+
+    public subscript(_ argument: String) -> ConfigValue? { arguments.first { $0.name == argument }?.value }
+
+    /// `navigate_to(target="kitchen")`
+    public var description: String {
+        "\(name)(" + arguments.map { "\($0.name)=\($0.value)" }.joined(separator: ", ") + ")"
+    }
+}
+
+public struct Limits: Sendable, Equatable {
+    /// The most actions in one plan.
+    public var maxPlanActions: Int = 8
+    /// The longest instruction accepted, in characters.
+    public var maxInstructionLength: Int = 500
+}
+
+public struct ModelSettings: Sendable, Equatable {
+    /// A bundled model name or a GGUF path.
+    public var name: String = "smollm2-135m"
+    public var draftModel: String?
+    public var contextLength: Int = 2048
+    public var threads: Int = 2
+    public var temperature: Double = 0
+    public var maxTokens: Int = 96
+}
+
+/// What to do when a command misses its deadline.
+public struct FallbackPolicy: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Send `stop()` (the robot holds still).
+        case stop
+        /// Send nothing and report the miss.
+        case noAction = "no_action"
+    }
+    public var onDeadline: Kind = .stop
+    /// The action sent by the `stop` policy and by the e-stop fast path.
+    public var stopAction: String = "stop"
+}

@@ -1,0 +1,91 @@
+/// A simulated (or mapped) world: places, surfaces, objects, waypoints, walls and obstacles.
+public struct World: Sendable, Equatable {
+    public var id: String
+    public var description: String
+    public var places: [Place]
+    public var surfaces: [Place]
+    public var waypoints: [Place]
+    public var objects: [WorldObject]
+    public var walls: [Wall]
+    public var obstacles: [Obstacle]
+    public var robotStart: Pose
+    /// alias → canonical entity name
+    public var aliases: [String: String]
+    public var file: String
+
+    /// The entity classes a robot parameter may name, and their members.
+    /// `place` holds places and surfaces (a surface is a place things can be put on).
+    public var entityClasses: [String: [String]] {
+        var classes: [String: [String]] = [:]
+        if !places.isEmpty || !surfaces.isEmpty { classes["place"] = places.map(\.name) + surfaces.map(\.name) }
+        if !surfaces.isEmpty { classes["surface"] = surfaces.map(\.name) }
+        if !waypoints.isEmpty { classes["waypoint"] = waypoints.map(\.name) }
+        if !objects.isEmpty { classes["object"] = objects.map(\.name) }
+        let rooms = Set(places.compactMap(\.room) + surfaces.compactMap(\.room)).sorted()
+        if !rooms.isEmpty { classes["room"] = rooms }
+        return classes
+    }
+
+    /// Every named entity.
+    public var entityNames: [String] { places.map(\.name) + surfaces.map(\.name) + waypoints.map(\.name) + objects.map(\.name) }
+
+    /// The canonical name for a name or alias.
+    public func canonical(_ name: String) -> String? {
+        if entityNames.contains(name) { return name }
+        return aliases[name]
+    }
+
+    public func place(named name: String) -> Place? {
+        (places + surfaces + waypoints).first { $0.name == name }
+    }
+    public func object(named name: String) -> WorldObject? { objects.first { $0.name == name } }
+}
+
+/// A position in metres, in the world frame (x forward/east, y left/north, z up).
+public struct Position: Sendable, Equatable {
+    public var x: Double
+    public var y: Double
+    public var z: Double
+    public init(x: Double, y: Double, z: Double = 0) {
+        self.x = x
+        self.y = y
+        self.z = z
+    }
+}
+
+public struct Place: Sendable, Equatable {
+    public var name: String
+    public var position: Position
+    public var room: String?
+    public var description: String?
+}
+
+public struct WorldObject: Sendable, Equatable {
+    public enum Location: Sendable, Equatable {
+        case on(String)
+        case at(Position)
+    }
+    public var name: String
+    public var location: Location
+    public var color: String?
+    public var graspable: Bool
+    public var description: String?
+}
+
+public struct Wall: Sendable, Equatable {
+    public var from: Position
+    public var to: Position
+}
+
+public struct Obstacle: Sendable, Equatable {
+    public var name: String
+    public var position: Position
+    public var radius: Double
+}
+
+public struct Pose: Sendable, Equatable {
+    /// The place the robot starts at, if it starts at one.
+    public var place: String?
+    public var position: Position
+    public var headingDeg: Double
+}
