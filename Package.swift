@@ -10,11 +10,14 @@ let package = Package(
         .executable(name: "robobridge", targets: ["robobridge"]),
         .library(name: "RoboBridgeEngine", targets: ["RoboBridgeEngine"]),
         .library(name: "RoboBridgeConfig", targets: ["RoboBridgeConfig"]),
+        .library(name: "RoboBridgeMessaging", targets: ["RoboBridgeMessaging"]),
+        .library(name: "RoboBridgeProtocol", targets: ["RoboBridgeProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C libraries, behind system-library targets found by pkg-config.
@@ -29,6 +32,21 @@ let package = Package(
             dependencies: [
                 "CLlama",
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // The wire protocol: topics, envelopes, messages, JSON; no C, no sockets.
+        .target(name: "RoboBridgeProtocol"),
+
+        // ZeroMQ sockets, endpoints, poller and socket-owning workers.
+        .target(name: "RoboBridgeMessaging", dependencies: ["CZeroMQ"]),
+
+        // The real-time node: commands and sensors in, actions and events out, request/reply.
+        .target(
+            name: "RoboBridgeNode",
+            dependencies: [
+                "RoboBridgeProtocol", "RoboBridgeMessaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         // Robots, worlds and missions from YAML, with precise errors.
@@ -48,5 +66,11 @@ let package = Package(
 
         .testTarget(name: "RoboBridgeEngineTests", dependencies: ["RoboBridgeEngine"]),
         .testTarget(name: "RoboBridgeConfigTests", dependencies: ["RoboBridgeConfig"]),
+        .testTarget(
+            name: "RoboBridgeMessagingTests",
+            dependencies: [
+                "RoboBridgeMessaging", "RoboBridgeProtocol", "RoboBridgeNode",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
     ]
 )

@@ -1,0 +1,185 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A socket owned by its own thread — off Swift's cooperative pool, since a blocking receive must
+/// not hold one of its few threads. Received messages come out as an `AsyncSequence`; messages to
+/// send are queued from any task and sent by the owning thread. `shutdown()` never hangs: the
+/// thread closes its socket (with its finite linger) and exits.
+public final class SocketWorker: Sendable {
+    /// An event from the socket: a whole message, or a message that broke the limits (dropped and reported).
+    public enum Inbound: Sendable, Equatable {
+        case message([[UInt8]])
+        case rejected(MessagingError)
+    }
+
+    /// Every inbound event, in order. Ends at shutdown.
+    public let inbound: AsyncStream<Inbound>
+    /// The endpoint bound by the setup closure (with its real port), if it bound one.
+    public let boundEndpoint: Endpoint?
+
+    private let continuation: AsyncStream<Inbound>.Continuation
+    private let outbox = Mutex<[[[UInt8]]]>([])
+    private let stopping = Atomic<Bool>(false)
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let counters = Mutex<Stats>(Stats())
+
+    public struct Stats: Sendable, Equatable {
+        public var received = 0
+        public var rejected = 0
+        public var sent = 0
+        /// Sends refused because the queue was full (PUB drops; others would block).
+        public var sendDropped = 0
+        public var sendErrors = 0
+    }
+
+    public var stats: Stats { counters.withLock { $0 } }
+
+    /// Starts a worker thread, which creates its socket with `setup` (bind/connect/subscribe there:
+    /// the socket never leaves that thread).
+    /// - Parameters:
+    ///   - name: the thread's name, for debugging.
+    ///   - receives: whether to poll the socket for inbound messages (false for PUB).
+    ///   - bufferLimit: inbound messages kept when the consumer is slower (newest dropped beyond it; counted).
+    ///   - setup: creates and prepares the socket; returns it and the endpoint it bound, if any.
+    /// - Throws: whatever `setup` throws, or `MessagingError` when no eventfd can be made.
+    public static func start(name: String, receives: Bool = true, bufferLimit: Int = 100_000,
+                             setup: @escaping @Sendable () throws(MessagingError) -> (Socket, Endpoint?)) async throws(MessagingError) -> SocketWorker {
+        // A self-pipe wakes the owning thread's poll when there is something to send or to stop.
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            throw MessagingError(.zmq(errno: errno), operation: "pipe", detail: String(cString: strerror(errno)))
+        }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        let (readFD, writeFD) = (fds[0], fds[1])
+        let result: Result<SocketWorker, MessagingError> = await withCheckedContinuation { ready in
+            let thread = Thread {
+                let socket: Socket, bound: Endpoint?
+                do throws(MessagingError) {
+                    (socket, bound) = try setup()
+                } catch {
+                    close(readFD)
+                    close(writeFD)
+                    ready.resume(returning: .failure(error))
+                    return
+                }
+                let worker = SocketWorker(wakeRead: readFD, wakeWrite: writeFD, bound: bound, bufferLimit: bufferLimit)
+                ready.resume(returning: .success(worker))
+                worker.run(socket, receives: receives)
+            }
+            thread.name = name
+            thread.start()
+        }
+        return try result.get()
+    }
+
+    private init(wakeRead: Int32, wakeWrite: Int32, bound: Endpoint?, bufferLimit: Int) {
+        self.wakeRead = wakeRead
+        self.wakeWrite = wakeWrite
+        self.boundEndpoint = bound
+        (inbound, continuation) = AsyncStream.makeStream(of: Inbound.self, bufferingPolicy: .bufferingOldest(bufferLimit))
+    }
+
+    /// Queues a message for the owning thread to send. Returns at once.
+    public func send(_ frames: [[UInt8]]) {
+        outbox.withLock { $0.append(frames) }
+        wake()
+    }
+
+    /// Stops the thread: pending outgoing messages are sent first, then the socket is closed
+    /// (linger applies) and `inbound` ends. Returns when the thread is done.
+    public func shutdown() async {
+        stopping.store(true, ordering: .releasing)
+        wake()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let resumeNow = finished.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiters.append(c)
+                return false
+            }
+            if resumeNow { c.resume() }
+        }
+    }
+
+    /// Asks the thread to stop without waiting for it (for graceful-shutdown handlers, which cannot await).
+    public func requestShutdown() {
+        stopping.store(true, ordering: .releasing)
+        wake()
+    }
+
+    private func wake() {
+        var one: UInt8 = 1
+        _ = write(wakeWrite, &one, 1)  // a full pipe already means "wake up": EAGAIN is fine
+    }
+
+    private func run(_ socket: Socket, receives: Bool) {
+        var poller = Poller()
+        let wakeIndex = poller.add(fileDescriptor: wakeRead)
+        let socketIndex = receives ? poller.add(socket) : -1
+        while true {
+            let ready: [Bool]
+            do { ready = try poller.poll(timeoutMs: 1000) } catch { break }
+            if ready[wakeIndex] {
+                var buffer = [UInt8](repeating: 0, count: 256)
+                while read(wakeRead, &buffer, buffer.count) > 0 {}
+            }
+            flushOutbox(socket)
+            if receives, ready[socketIndex] { drain(socket) }
+            if stopping.load(ordering: .acquiring) {
+                flushOutbox(socket)
+                break
+            }
+        }
+        socket.close()
+        close(wakeRead)
+        close(wakeWrite)
+        continuation.finish()
+        let waiters = finished.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for w in waiters { w.resume() }
+    }
+
+    private func flushOutbox(_ socket: Socket) {
+        let pending = outbox.withLock { box -> [[[UInt8]]] in
+            defer { box = [] }
+            return box
+        }
+        for frames in pending {
+            do throws(MessagingError) {
+                if try socket.send(frames, wait: false) {
+                    counters.withLock { $0.sent += 1 }
+                } else {
+                    counters.withLock { $0.sendDropped += 1 }
+                }
+            } catch {
+                counters.withLock { $0.sendErrors += 1 }
+            }
+        }
+    }
+
+    /// Reads every message queued right now, so the thread goes back to polling only when empty.
+    private func drain(_ socket: Socket) {
+        while true {
+            do throws(MessagingError) {
+                guard let frames = try socket.receive(wait: false) else { return }
+                counters.withLock { $0.received += 1 }
+                continuation.yield(.message(frames))
+            } catch {
+                if error.code == .closed { return }
+                if case .zmq = error.code { return }
+                counters.withLock { $0.rejected += 1 }
+                continuation.yield(.rejected(error))
+            }
+        }
+    }
+}

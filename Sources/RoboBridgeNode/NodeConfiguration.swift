@@ -1,0 +1,48 @@
+import RoboBridgeMessaging
+import RoboBridgeProtocol
+
+/// How a bridge node is wired.
+public struct NodeConfiguration: Sendable {
+    public var robot: String
+    /// This node's sender id in envelopes; unique per process instance (a restarted node gets a new one).
+    public var sender: String
+    /// Bound SUB socket: `<robot>/command`, `<robot>/estop`, `<robot>/sensor/*`, `<robot>/action_status` come in here.
+    public var inbound: Endpoint
+    /// Bound PUB socket: `<robot>/action`, `<robot>/event`, `<robot>/heartbeat` go out here.
+    public var outbound: Endpoint
+    /// Bound ROUTER socket for synchronous `translate` requests (nil: none).
+    public var requests: Endpoint?
+    /// Instructions that bypass the planner and give the stop action at once (case and punctuation ignored).
+    public var stopWords: [String] = ["stop", "halt", "freeze", "emergency stop"]
+    /// The action sent on e-stop and by the `stop` deadline policy.
+    public var stopAction = WireAction(name: "stop")
+    /// Deadline for a command that gives none.
+    public var defaultDeadline: Duration = .milliseconds(500)
+    /// On a missed deadline: send the stop action (true) or nothing (false). Either way the outcome is reported.
+    public var stopOnDeadline = true
+    public var heartbeatInterval: Duration = .milliseconds(500)
+    public var socketOptions = SocketOptions()
+    public var limits = ProtocolLimits()
+
+    public init(robot: String, sender: String? = nil, inbound: Endpoint, outbound: Endpoint, requests: Endpoint? = nil) {
+        self.robot = robot
+        self.sender = sender ?? "robobridge-\(robot)-\(UInt32.random(in: 0...UInt32.max))"
+        self.inbound = inbound
+        self.outbound = outbound
+        self.requests = requests
+    }
+}
+
+/// Counters of a running node.
+public struct NodeStats: Sendable, Equatable {
+    public var accepted: [String: Int] = [:]
+    public var rejected: [String: Int] = [:]
+    public var commandsAcknowledged = 0
+    public var actionsPublished = 0
+    public var deadlinesMissed = 0
+    public var estops = 0
+    public var gaps = 0
+    public var requestsAnswered = 0
+    public var totalRejected: Int { rejected.values.reduce(0, +) }
+    public var totalAccepted: Int { accepted.values.reduce(0, +) }
+}
