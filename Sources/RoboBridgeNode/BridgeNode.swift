@@ -226,7 +226,7 @@ public final class BridgeNode: Service, Sendable {
 
     private func acknowledge(_ m: Message, pub: SocketWorker) {
         state.withLock { $0.stats.commandsAcknowledged += 1 }
-        publish(pub, .event, .event(kind: "ack", fields: [("topic", .string(m.topic.description)), ("seq", .integer(Int64(m.envelope.seq)))]),
+        publish(pub, .event, .event(kind: "ack", fields: [("topic", .string(m.topic.description)), ("command_seq", .integer(Int64(m.envelope.seq)))]),
                 correlationId: m.envelope.id)
     }
 
