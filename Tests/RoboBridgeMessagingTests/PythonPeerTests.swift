@@ -32,6 +32,7 @@ struct PythonPeerTests {
         #expect(summary["action"] == .object([("actions", .array([.object([("args", .object([("target", .string("kitchen"))])), ("name", .string("navigate_to"))])])),
                                               ("outcome", .string("ok"))]))
         #expect(summary["rejected_reason"] == .string("malformed_json"))
+        #expect((summary["validated_against_schemas"]?.integerValue ?? 0) >= 5)
         #expect(summary["estop_action"] == .object([("actions", .array([.object([("args", .object([])), ("name", .string("stop"))])])), ("outcome", .string("estop"))]))
         #expect(summary["reply_topic"] == .string("rover/plan"))
         #expect(summary["reply"]?["correlation_id"] == summary["reply"]?["request_id"])
@@ -41,5 +42,21 @@ struct PythonPeerTests {
         #expect(pose.payload == .sensor(data: .object([("x", .integer(4)), ("y", .number(2.5)), ("frame", .string("map"))])))
         #expect(pose.envelope.sender == summary["sender"]?.stringValue)
         try await h.stop()
+    }
+}
+
+@Suite("Protocol documentation")
+struct ProtocolDocumentationTests {
+    /// Every inbound example in docs/schemas/examples decodes with the bridge's codec.
+    @Test(arguments: ["command", "estop", "sensor", "action_status", "translate"])
+    func inboundExampleDecodes(_ name: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("docs/schemas/examples/\(name).json"))
+        let example = try JSONValue.parse(Array(data))
+        let topic = try #require(example["topic"]?.stringValue)
+        let body = try #require(example["body"])
+        let message = try Codec(robot: "rover").decode([Array(topic.utf8), body.utf8Bytes])
+        #expect(message.topic.description == topic)
+        #expect(message.body == body)
     }
 }

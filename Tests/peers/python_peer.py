@@ -5,8 +5,20 @@ Usage: python_peer.py INBOUND OUTBOUND REQUESTS ROBOT
 Publishes sensor data and commands to the bridge, reads its actions and events, asks for a plan over
 request/reply, and prints one JSON summary on stdout. Exits non-zero on any timeout.
 """
-import json, sys, time, uuid
+import json, os, sys, time, uuid
+import jsonschema
 import zmq
+
+SCHEMAS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "schemas")
+schemas = {n[:-len(".schema.json")]: json.load(open(os.path.join(SCHEMAS, n))) for n in os.listdir(SCHEMAS) if n.endswith(".schema.json")}
+validated = 0
+
+def check(topic, body):
+    """Every message the bridge sends must match docs/schemas/<kind>.schema.json."""
+    global validated
+    kind = topic.split("/")[1]
+    jsonschema.validate(body, schemas[kind])
+    validated += 1
 
 inbound, outbound, requests, robot = sys.argv[1:5]
 sender = "py-" + uuid.uuid4().hex[:8]
@@ -35,6 +47,7 @@ def wait_for(pred, timeout=5.0):
         if sub.poll(int(max(1, (end - time.time()) * 1000))):
             topic, body = sub.recv_multipart()
             msg = json.loads(body)
+            check(topic.decode(), msg)
             msg["_topic"] = topic.decode()
             if pred(msg):
                 return msg
@@ -89,10 +102,12 @@ body = envelope(instruction="go to the kitchen", deadline_ms=2000)
 req.send_multipart([f"{robot}/translate".encode(), json.dumps(body).encode()])
 topic, reply = req.recv_multipart()
 reply = json.loads(reply)
+check(topic.decode(), reply)
 summary["reply_topic"] = topic.decode()
 summary["reply"] = {"outcome": reply["outcome"], "actions": reply["actions"], "correlation_id": reply["correlation_id"], "request_id": body["id"]}
 
 del summary["step"]
+summary["validated_against_schemas"] = validated
 print(json.dumps(summary, sort_keys=True))
 for s in (pub, sub, req):
     s.close()
