@@ -29,6 +29,7 @@ test: setup
 bench: build
 	$(BIN) bench engine --model smollm2-135m
 	$(BIN) bench engine --model gemma3-270m
+	$(BIN) bench zmq
 
 clean:
 	rm -rf .build

@@ -34,6 +34,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Plain-C reference loops on libzmq, measured beside the Swift wrapper by `robobridge bench zmq`.
+        .target(name: "CZeroMQBench", dependencies: ["CZeroMQ"]),
+
         // The wire protocol: topics, envelopes, messages, JSON; no C, no sockets.
         .target(name: "RoboBridgeProtocol"),
 
@@ -60,6 +63,8 @@ let package = Package(
             dependencies: [
                 "RoboBridgeEngine",
                 "RoboBridgeConfig",
+                "RoboBridgeMessaging",
+                "CZeroMQBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

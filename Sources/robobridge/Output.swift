@@ -24,6 +24,7 @@ enum FileHandleOutput {
 /// A number with a fixed count of decimals.
 func fixed(_ x: Double, _ decimals: Int = 1) -> String {
     guard x.isFinite else { return "\(x)" }
+    if decimals == 0 { return String(Int64(x.rounded())) }
     var p = 1.0
     for _ in 0..<decimals { p *= 10 }
     let r = (x * p).rounded() / p

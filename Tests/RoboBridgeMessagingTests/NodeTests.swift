@@ -4,6 +4,7 @@ import RoboBridgeMessaging
 import RoboBridgeNode
 import RoboBridgeProtocol
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// A planner for transport tests: answers from a table, after an optional delay; "slow ..." never
@@ -28,7 +29,11 @@ final class NodeHarness: @unchecked Sendable {
     let group: ServiceGroup
     let runner: Task<Void, Error>
     let publisher: Socket
-    let subscriber: Socket
+    /// The peer's SUB socket, owned by its own thread: waiting for output never blocks Swift's
+    /// cooperative pool, which the node itself runs on.
+    let subscriber: SocketWorker
+    let received = Inbox()
+    let collector: Task<Void, Never>
     var seq: UInt64 = 0
     let sender = "test-\(UUID().uuidString.prefix(8))"
 
@@ -49,12 +54,23 @@ final class NodeHarness: @unchecked Sendable {
         o.receiveHighWaterMark = 0
         publisher = try Socket(context, .pub, options: o)
         try publisher.connect(bound.inbound)
-        subscriber = try Socket(context, .sub, options: o)
-        try subscriber.connect(bound.outbound)
-        try subscriber.subscribe("rover/")
+        let ctx = context
+        let subOptions = o
+        subscriber = try await SocketWorker.start(name: "peer.sub") { () throws(MessagingError) in
+            let s = try Socket(ctx, .sub, options: subOptions)
+            try s.connect(bound.outbound)
+            try s.subscribe("rover/")
+            return (s, nil)
+        }
+        let (sub, box) = (subscriber, received)
+        collector = Task {
+            for await inbound in sub.inbound {
+                if case .message(let frames) = inbound, let m = try? ClientCodec.decode(frames) { box.items.withLock { $0.append(m) } }
+            }
+        }
         // Slow joiner: wait for a heartbeat (our subscription is live), then for our first message to
         // be seen (the node's subscription to us is live).
-        _ = try next(where: { $0.topic.kind == .heartbeat })
+        _ = try await next(where: { $0.topic.kind == .heartbeat })
         for _ in 0..<100 {
             try send(.sensor("probe"), .sensor(data: .null))
             try await Task.sleep(for: .milliseconds(20))
@@ -66,6 +82,8 @@ final class NodeHarness: @unchecked Sendable {
     func stop() async throws {
         await group.triggerGracefulShutdown()
         try await runner.value
+        await subscriber.shutdown()
+        await collector.value
     }
 
     @discardableResult
@@ -77,17 +95,28 @@ final class NodeHarness: @unchecked Sendable {
         return m
     }
 
-    /// The next outbound message matching `predicate` (others are skipped), decoded with a client codec.
-    func next(where predicate: (Message) -> Bool) throws -> Message {
-        let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline {
-            guard let frames = try subscriber.receive() else { break }
-            if let m = try? ClientCodec.decode(frames), predicate(m) { return m }
+    /// The next outbound message matching `predicate` (earlier ones are consumed), within 10 s.
+    func next(where predicate: (Message) -> Bool) async throws -> Message {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let found = received.items.withLock { box -> Message? in
+                guard let i = box.firstIndex(where: predicate) else { return nil }
+                let m = box[i]
+                box.removeFirst(i + 1)
+                return m
+            }
+            if let found { return found }
+            try await Task.sleep(for: .milliseconds(2))
         }
         throw HarnessError.timeout
     }
 
     enum HarnessError: Error { case timeout }
+}
+
+/// Messages received by the peer, shared between its collector task and the test.
+final class Inbox: Sendable {
+    let items = Mutex<[Message]>([])
 }
 
 /// Decodes the bridge's outbound messages (the codec for inbound refuses outbound topics).
@@ -114,6 +143,16 @@ enum ClientCodec {
     }
 }
 
+/// Receives without blocking Swift's cooperative pool (the node under test needs it): polls, then sleeps.
+func receiveAsync(_ socket: Socket, timeout: Duration = .seconds(10)) async throws -> [[UInt8]]? {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if let m = try socket.receive(wait: false) { return m }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    return nil
+}
+
 extension Message {
     var eventKind: String? { if case .event(let k, _) = payload { k } else { nil } }
     func field(_ name: String) -> JSONValue? {
@@ -127,12 +166,12 @@ struct NodeTests {
     @Test func commandIsAcknowledgedAndAnswered() async throws {
         let h = try await NodeHarness()
         let command = try h.send(.command, .command(instruction: "go to the kitchen", deadlineMs: 1000))
-        let ack = try h.next { $0.eventKind == "ack" && $0.envelope.correlationId == command.envelope.id }
+        let ack = try await h.next { $0.eventKind == "ack" && $0.envelope.correlationId == command.envelope.id }
         #expect(ack.field("command_seq") == .integer(Int64(command.envelope.seq)))
-        let action = try h.next { $0.topic.kind == .action }
+        let action = try await h.next { $0.topic.kind == .action }
         #expect(action.envelope.correlationId == command.envelope.id)
         #expect(action.payload == .action(outcome: "ok", actions: kitchenPlan.actions))
-        let outcome = try h.next { $0.eventKind == "outcome" }
+        let outcome = try await h.next { $0.eventKind == "outcome" }
         #expect(outcome.field("outcome") == .string("ok"))
         try await h.stop()
     }
@@ -141,7 +180,7 @@ struct NodeTests {
         let h = try await NodeHarness()
         let start = ContinuousClock.now
         let command = try h.send(.command, .command(instruction: "slow thinking", deadlineMs: 150))
-        let action = try h.next { $0.topic.kind == .action }
+        let action = try await h.next { $0.topic.kind == .action }
         let elapsed = ContinuousClock.now - start
         #expect(action.envelope.correlationId == command.envelope.id)
         #expect(action.payload == .action(outcome: "deadline", actions: [WireAction(name: "stop")]))
@@ -154,10 +193,10 @@ struct NodeTests {
         let h = try await NodeHarness()
         _ = try h.send(.command, .command(instruction: "slow: a long task", deadlineMs: 5000))
         let halt = try h.send(.command, .command(instruction: "  HALT!! ", deadlineMs: nil))
-        let stop = try h.next { $0.topic.kind == .action && $0.envelope.correlationId == halt.envelope.id }
+        let stop = try await h.next { $0.topic.kind == .action && $0.envelope.correlationId == halt.envelope.id }
         #expect(stop.payload == .action(outcome: "estop", actions: [WireAction(name: "stop")]))
         let estop = try h.send(.estop, .estop(reason: "button"))
-        let stop2 = try h.next { $0.topic.kind == .action && $0.envelope.correlationId == estop.envelope.id }
+        let stop2 = try await h.next { $0.topic.kind == .action && $0.envelope.correlationId == estop.envelope.id }
         #expect(stop2.payload == .action(outcome: "estop", actions: [WireAction(name: "stop")]))
         #expect(h.node.stats.estops == 2)
         try await h.stop()
@@ -166,20 +205,20 @@ struct NodeTests {
     @Test func badInputIsDroppedCountedAndReported() async throws {
         let h = try await NodeHarness()
         try h.publisher.send(["rover/command", "{not json"])
-        var e = try h.next { $0.eventKind == "rejected" }
+        var e = try await h.next { $0.eventKind == "rejected" }
         #expect(e.field("reason") == .string("malformed_json"))
         try h.publisher.send([Array("rover/command".utf8), Array("{}".utf8), Array("extra".utf8)])
-        e = try h.next { $0.eventKind == "rejected" }
+        e = try await h.next { $0.eventKind == "rejected" }
         #expect(e.field("reason") == .string("wrong_frame_count"))
         try h.publisher.send(["rover/teleport", "{}"])
-        e = try h.next { $0.eventKind == "rejected" }
+        e = try await h.next { $0.eventKind == "rejected" }
         #expect(e.field("reason") == .string("unknown_topic"))
         try h.publisher.send(["rover/command", #"{"version":9,"id":"v9","timestamp_ns":1,"robot":"rover","sender":"x","seq":1,"instruction":"go"}"#])
-        e = try h.next { $0.eventKind == "rejected" }
+        e = try await h.next { $0.eventKind == "rejected" }
         #expect(e.field("reason") == .string("wrong_version"))
         #expect(e.envelope.correlationId == "v9")
         try h.publisher.send([Array("rover/command".utf8), [UInt8](repeating: 0x41, count: 200_000)])
-        e = try h.next { $0.eventKind == "rejected" }
+        e = try await h.next { $0.eventKind == "rejected" }
         #expect(e.field("reason") == .string("message_too_large"))
         #expect(h.node.stats.totalRejected == 5)
         try await h.stop()
@@ -197,7 +236,7 @@ struct NodeTests {
         #expect(h.node.latestSensor("pose")?.payload == .sensor(data: .object([("x", .integer(2000))])))
         // Commands interleaved with the burst are never conflated: all four are answered.
         var answered = 0
-        while answered < 4, (try? h.next(where: { $0.topic.kind == .action })) != nil { answered += 1 }
+        while answered < 4, (try? await h.next(where: { $0.topic.kind == .action })) != nil { answered += 1 }
         #expect(answered == 4)
         try await h.stop()
     }
@@ -213,7 +252,7 @@ struct NodeTests {
             let request = Message(topic: Topic(robot: "rover", .translate), envelope: Envelope(id: "r-\(type)", timestampNs: 1, robot: "rover", sender: "cli", seq: 1),
                                   payload: .translate(instruction: "go to the kitchen", deadlineMs: 1000))
             try client.send(type == .req ? request.frames : request.frames)
-            let reply = try #require(try client.receive())
+            let reply = try #require(try await receiveAsync(client))
             let m = try ClientCodec.decode(reply)
             #expect(m.topic == Topic(robot: "rover", .plan))
             #expect(m.envelope.correlationId == "r-\(type)")
@@ -222,7 +261,7 @@ struct NodeTests {
             // A bad request gets an answer too.
             if type == .dealer {
                 try client.send(["rover/translate", "{oops"])
-                let bad = try ClientCodec.decode(try #require(try client.receive()))
+                let bad = try ClientCodec.decode(try #require(try await receiveAsync(client)))
                 #expect(bad.eventKind == "rejected" && bad.field("reason") == .string("malformed_json"))
             }
         }

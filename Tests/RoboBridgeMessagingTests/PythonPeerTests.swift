@@ -22,9 +22,16 @@ struct PythonPeerTests {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        // Wait on a thread of its own: the node under test runs on Swift's cooperative pool.
+        let (data, errorData) = await withCheckedContinuation { (c: CheckedContinuation<(Data, Data), Never>) in
+            Thread {
+                let d = out.fileHandleForReading.readDataToEndOfFile()
+                let e = err.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                c.resume(returning: (d, e))
+            }.start()
+        }
+        let errors = String(decoding: errorData, as: UTF8.self)
         #expect(process.terminationStatus == 0, "python peer failed: \(errors)")
         let summary = try JSONValue.parse(Array(data))
         #expect(summary["heartbeat_state"] == .string("ready"))
