@@ -22,9 +22,10 @@ demo: build
 	@echo "== robobridge generate (default model: smollm2-135m) =="
 	$(BIN) generate --max-tokens 48 "Explain in one sentence what a mobile robot does."
 
+# Tests run optimized: the constrained-decoding property tests decode tens of thousands of plans.
 test: setup
-	swift build --build-tests $(SWIFT_LINK)
-	swift test --skip-build $(SWIFT_LINK)
+	swift build -c release --build-tests $(SWIFT_LINK)
+	swift test -c release --skip-build
 
 bench: build
 	$(BIN) bench engine --model smollm2-135m

@@ -57,6 +57,11 @@ let package = Package(
             name: "RoboBridgeConfig",
             dependencies: [.product(name: "Yams", package: "Yams")]),
 
+        // Schema-constrained decoding: plan grammar, token trie masks, constrained decoder, translator.
+        .target(
+            name: "RoboBridgeDecoding",
+            dependencies: ["RoboBridgeConfig", "RoboBridgeEngine"]),
+
         // The command-line tool: parses arguments, calls the libraries.
         .executableTarget(
             name: "robobridge",
@@ -64,6 +69,7 @@ let package = Package(
                 "RoboBridgeEngine",
                 "RoboBridgeConfig",
                 "RoboBridgeMessaging",
+                "RoboBridgeDecoding",
                 "CZeroMQBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,6 +77,7 @@ let package = Package(
 
         .testTarget(name: "RoboBridgeEngineTests", dependencies: ["RoboBridgeEngine"]),
         .testTarget(name: "RoboBridgeConfigTests", dependencies: ["RoboBridgeConfig"]),
+        .testTarget(name: "RoboBridgeDecodingTests", dependencies: ["RoboBridgeDecoding", "RoboBridgeConfig", "RoboBridgeEngine"]),
         .testTarget(
             name: "RoboBridgeMessagingTests",
             dependencies: [

@@ -1,0 +1,384 @@
+import RoboBridgeConfig
+
+/// The plan syntax, compiled from a robot's actions and a world's entities:
+///
+///     plan  := "none" | call ("\n" call)*            then the end-of-generation token
+///     call  := NAME "(" [arg (", " arg)*] ")"        arguments in declared order; optional ones may be left out
+///     arg   := PARAM "=" value
+///     value := number in [min, max] (≤ 3 decimals) | integer in [min, max] | true | false
+///            | "\"" text of ≤ max_length characters, no quote or backslash "\""
+///            | "\"" one of the enum's values or the world's entities of its class "\""
+///
+/// Everything the grammar lets through is a valid call of the robot with valid arguments.
+public struct PlanGrammar: Sendable {
+    public struct Param: Sendable {
+        public enum Kind: Sendable {
+            case number(min: Double, max: Double, decimals: Int)
+            case integer(min: Int, max: Int)
+            case boolean
+            case text(maxLength: Int)
+            case choice([[UInt8]])
+        }
+        public var name: [UInt8]
+        public var kind: Kind
+        public var required: Bool
+    }
+
+    public struct Call: Sendable {
+        public var name: [UInt8]
+        public var params: [Param]
+    }
+
+    public var calls: [Call]
+    public var maxCalls: Int
+
+    /// The literal that stands for "no action".
+    public static let none = Array("none".utf8)
+
+    /// Compiles a robot's schema against a world.
+    /// - Parameter entities: overrides the members of entity classes (grounding), by class name.
+    public init(robot: Robot, world: World?, entities: [String: [String]]? = nil, maxCalls: Int? = nil) {
+        let classes = entities ?? world?.entityClasses ?? [:]
+        calls = robot.actions.map { action in
+            Call(name: Array(action.name.utf8), params: action.parameters.map { p in
+                let kind: Param.Kind = switch p.kind {
+                case .number: .number(min: p.minimum ?? -1e6, max: p.maximum ?? 1e6, decimals: 3)
+                case .integer: .integer(min: Int(p.minimum ?? -1_000_000), max: Int(p.maximum ?? 1_000_000))
+                case .boolean: .boolean
+                case .string: .text(maxLength: p.maxLength ?? 120)
+                case .enum: .choice((p.values ?? p.entityClass.flatMap { classes[$0] } ?? []).map { Array($0.utf8) })
+                }
+                return Param(name: Array(p.name.utf8), kind: kind, required: p.required)
+            })
+        }
+        self.maxCalls = maxCalls ?? robot.limits.maxPlanActions
+    }
+
+    public init(calls: [Call], maxCalls: Int) {
+        self.calls = calls
+        self.maxCalls = maxCalls
+    }
+}
+
+/// Where the parse of a plan stands: a small value, hashable so masks can be cached per state.
+public struct GrammarState: Hashable, Sendable {
+    enum Phase: Hashable, Sendable {
+        /// At the start of a line: an action name, "none" (first line only) or the end.
+        case lineStart
+        /// Inside an action name (or "none"), `prefix` bytes so far.
+        case name
+        /// After "none": only the end.
+        case noneDone
+        /// Inside a parameter name.
+        case paramName
+        /// Inside a value.
+        case value
+        /// After a value: ", ", ")" .
+        case afterValue
+        /// After ", ": expecting the space.
+        case comma
+        /// After ")": "\n" or the end.
+        case afterCall
+    }
+
+    var phase: Phase = .lineStart
+    var prefix: [UInt8] = []
+    /// The action being written, and the index of the parameter being written or last written.
+    var call = -1
+    var param = -1
+    /// Calls completed so far.
+    var calls = 0
+    /// Inside a quoted value: whether the opening quote has been read.
+    var quoted = false
+    /// Inside free text: characters so far, the last byte, and UTF-8 continuation bytes still owed.
+    /// (The text itself does not matter to the grammar, so states — and cached masks — are shared.)
+    var textChars: Int16 = 0
+    var lastSpace = false
+    var owed: Int8 = 0
+
+    public init() {}
+
+    /// The key under which masks are cached. Inside free text, a state with more room left than any
+    /// token can fill allows the same tokens as any other such state, so they share one key.
+    public func cacheKey(_ g: PlanGrammar) -> GrammarState {
+        guard phase == .value, quoted, textChars > 0, case .text(let maxLength) = g.calls[call].params[param].kind,
+              maxLength - Int(textChars) > GrammarState.longestTokenChars else { return self }
+        var k = self
+        k.textChars = -1
+        return k
+    }
+
+    /// More characters than any token of a vocabulary holds (tokens are short pieces of words).
+    static let longestTokenChars = 48
+
+    /// Whether the plan may end here.
+    public func canEnd(_ g: PlanGrammar) -> Bool {
+        switch phase {
+        case .noneDone, .afterCall: true
+        case .lineStart: calls > 0
+        default: false
+        }
+    }
+
+    /// The state after one more byte, or nil when the grammar forbids it.
+    public func advance(_ b: UInt8, _ g: PlanGrammar) -> GrammarState? {
+        var s = self
+        switch phase {
+        case .lineStart, .name:
+            if phase == .lineStart, calls >= g.maxCalls { return nil }
+            if b == UInt8(ascii: "(") {
+                guard let i = g.calls.firstIndex(where: { $0.name == s.prefix }) else { return nil }
+                s.call = i
+                s.param = -1
+                s.prefix = []
+                // Straight to ")" when no parameter is required and there are none, else a parameter name.
+                s.phase = .paramName
+                return s
+            }
+            s.prefix.append(b)
+            if calls == 0, s.prefix == PlanGrammar.none {
+                s.phase = .noneDone
+                s.prefix = []
+                return s
+            }
+            let p = s.prefix
+            guard g.calls.contains(where: { $0.name.starts(with: p) }) || (calls == 0 && PlanGrammar.none.starts(with: p)) else { return nil }
+            s.phase = .name
+            return s
+        case .noneDone:
+            return nil
+        case .paramName:
+            let call = g.calls[s.call]
+            if s.prefix.isEmpty, b == UInt8(ascii: ")") {
+                // ")" right after "(" (or after ", " — not allowed) closes a call whose remaining params are optional.
+                guard s.param == -1, call.params.allSatisfy({ !$0.required }) else { return nil }
+                s.phase = .afterCall
+                s.calls += 1
+                return s
+            }
+            if b == UInt8(ascii: "=") {
+                guard let j = nextParam(named: s.prefix, call) else { return nil }
+                s.param = j
+                s.prefix = []
+                s.quoted = false
+                s.phase = .value
+                return s
+            }
+            s.prefix.append(b)
+            let p = s.prefix
+            guard candidates(call).contains(where: { call.params[$0].name.starts(with: p) }) else { return nil }
+            return s
+        case .value:
+            return advanceValue(b, g)
+        case .afterValue:
+            let call = g.calls[s.call]
+            if b == UInt8(ascii: ")") {
+                guard call.params[(s.param + 1)...].allSatisfy({ !$0.required }) else { return nil }
+                s.phase = .afterCall
+                s.calls += 1
+                return s
+            }
+            if b == UInt8(ascii: ",") {
+                guard s.param + 1 < call.params.count else { return nil }
+                s.phase = .comma
+                return s
+            }
+            return nil
+        case .comma:
+            guard b == UInt8(ascii: " ") else { return nil }
+            s.phase = .paramName
+            s.prefix = []
+            return s
+        case .afterCall:
+            guard b == UInt8(ascii: "\n") else { return nil }
+            s.phase = .lineStart
+            s.prefix = []
+            s.call = -1
+            return s
+        }
+    }
+
+    /// Parameters that may come next: the ones after the last written, skipping only optional ones.
+    private func candidates(_ call: PlanGrammar.Call) -> [Int] {
+        var out: [Int] = []
+        var j = param + 1
+        while j < call.params.count {
+            out.append(j)
+            if call.params[j].required { break }
+            j += 1
+        }
+        return out
+    }
+
+    private func nextParam(named name: [UInt8], _ call: PlanGrammar.Call) -> Int? {
+        candidates(call).first { call.params[$0].name == name }
+    }
+
+    private func advanceValue(_ b: UInt8, _ g: PlanGrammar) -> GrammarState? {
+        var s = self
+        let p = g.calls[s.call].params[s.param]
+        let close = { () -> GrammarState in
+            var t = s
+            t.phase = .afterValue
+            t.prefix = []
+            t.quoted = false
+            return t
+        }
+        switch p.kind {
+        case .number(let lo, let hi, let decimals):
+            if b == UInt8(ascii: ",") || b == UInt8(ascii: ")") {
+                guard NumberPrefix.isComplete(s.prefix, lo, hi) else { return nil }
+                return close().advance(b, g)
+            }
+            s.prefix.append(b)
+            return NumberPrefix.isViable(s.prefix, lo, hi, decimals: decimals) ? s : nil
+        case .integer(let lo, let hi):
+            if b == UInt8(ascii: ",") || b == UInt8(ascii: ")") {
+                guard NumberPrefix.isComplete(s.prefix, Double(lo), Double(hi)) else { return nil }
+                return close().advance(b, g)
+            }
+            s.prefix.append(b)
+            return NumberPrefix.isViable(s.prefix, Double(lo), Double(hi), decimals: 0) ? s : nil
+        case .boolean:
+            if b == UInt8(ascii: ",") || b == UInt8(ascii: ")") {
+                guard s.prefix == Array("true".utf8) || s.prefix == Array("false".utf8) else { return nil }
+                return close().advance(b, g)
+            }
+            s.prefix.append(b)
+            let q = s.prefix
+            return Array("true".utf8).starts(with: q) || Array("false".utf8).starts(with: q) ? s : nil
+        case .text(let maxLength):
+            if !s.quoted {
+                guard b == UInt8(ascii: "\"") else { return nil }
+                s.quoted = true
+                return s
+            }
+            if b == UInt8(ascii: "\"") {
+                guard s.textChars > 0, s.owed == 0, !s.lastSpace else { return nil }
+                var t = close()
+                t.textChars = 0
+                t.lastSpace = false
+                return t
+            }
+            guard b >= 0x20, b != UInt8(ascii: "\\"), b != 0x7F else { return nil }
+            // UTF-8, checked byte by byte: continuation bytes only where owed.
+            if b & 0xC0 == 0x80 {
+                guard s.owed > 0 else { return nil }
+                s.owed -= 1
+            } else {
+                guard s.owed == 0 else { return nil }
+                switch b {
+                case 0x00..<0x80: break
+                case 0xC2...0xDF: s.owed = 1
+                case 0xE0...0xEF: s.owed = 2
+                case 0xF0...0xF4: s.owed = 3
+                default: return nil
+                }
+                s.textChars += 1
+                guard Int(s.textChars) <= maxLength else { return nil }
+            }
+            // No leading, trailing or doubled spaces: text stays tidy and short.
+            if b == 0x20, s.textChars == 1 || s.lastSpace { return nil }
+            s.lastSpace = b == 0x20
+            return s
+        case .choice(let values):
+            if !s.quoted {
+                guard b == UInt8(ascii: "\"") else { return nil }
+                s.quoted = true
+                return s
+            }
+            if b == UInt8(ascii: "\"") {
+                guard values.contains(s.prefix) else { return nil }
+                return close()
+            }
+            s.prefix.append(b)
+            let q = s.prefix
+            return values.contains(where: { $0.starts(with: q) }) ? s : nil
+        }
+    }
+
+    /// The state after a byte string, or nil.
+    public func advance(_ bytes: [UInt8], _ g: PlanGrammar) -> GrammarState? {
+        var s = self
+        for b in bytes {
+            guard let n = s.advance(b, g) else { return nil }
+            s = n
+        }
+        return s
+    }
+}
+
+/// Decimal numbers as text: which prefixes can still become a number in [lo, hi].
+enum NumberPrefix {
+    /// Parses `-?digits(.digits)?`; nil when the text is not of that shape (so far).
+    static func parts(_ p: [UInt8]) -> (negative: Bool, integer: [UInt8], fraction: [UInt8]?)? {
+        var i = 0
+        let negative = p.first == UInt8(ascii: "-")
+        if negative { i = 1 }
+        var integer: [UInt8] = []
+        while i < p.count, (0x30...0x39).contains(p[i]) { integer.append(p[i]); i += 1 }
+        var fraction: [UInt8]?
+        if i < p.count, p[i] == UInt8(ascii: ".") {
+            guard !integer.isEmpty else { return nil }
+            i += 1
+            var f: [UInt8] = []
+            while i < p.count, (0x30...0x39).contains(p[i]) { f.append(p[i]); i += 1 }
+            fraction = f
+        }
+        guard i == p.count else { return nil }
+        // No leading zeros: "0" may only be followed by "." .
+        if integer.count > 1, integer.first == 0x30 { return nil }
+        return (negative, integer, fraction)
+    }
+
+    static func value(_ digits: [UInt8]) -> Double { Double(String(decoding: digits, as: UTF8.self)) ?? 0 }
+
+    /// A complete number (not ending in "-" or ".") within [lo, hi].
+    static func isComplete(_ p: [UInt8], _ lo: Double, _ hi: Double) -> Bool {
+        guard let (neg, int, frac) = parts(p), !int.isEmpty, frac.map({ !$0.isEmpty }) ?? true else { return false }
+        guard let v = Double(String(decoding: p, as: UTF8.self)) else { return false }
+        if neg, v == 0 { return false }  // no "-0"
+        _ = int
+        return v >= lo && v <= hi
+    }
+
+    /// Whether some completion of the prefix (≤ `decimals` decimals) is a number in [lo, hi].
+    static func isViable(_ p: [UInt8], _ lo: Double, _ hi: Double, decimals: Int) -> Bool {
+        guard let (neg, int, frac) = parts(p) else { return false }
+        if let frac, frac.count > decimals { return false }
+        if frac != nil, decimals == 0 { return false }
+        // The set of values reachable from the prefix, as magnitude intervals [a, b].
+        var intervals: [(Double, Double)] = []
+        let step = pow10(-(decimals))
+        if int.isEmpty {
+            intervals = [(0, .infinity)]  // "-" alone (or empty): any magnitude
+        } else if let frac {
+            let base = value(int + (frac.isEmpty ? [] : [UInt8(ascii: ".")] + frac))
+            let width = pow10(-frac.count)
+            intervals = [(base, base + width - step)]
+        } else {
+            let n = value(int)
+            if int == [0x30] {
+                intervals = [(0, 1 - step)]
+            } else {
+                var scale = 1.0
+                for _ in 0..<9 {
+                    intervals.append((n * scale, (n + 1) * scale - step))
+                    scale *= 10
+                }
+            }
+        }
+        for (a, b) in intervals {
+            let (x, y) = neg ? (-b, -a) : (a, b)
+            if neg, b <= 0 { continue }  // only "-0": not a number
+            if y >= lo && x <= hi { return true }
+        }
+        return false
+    }
+
+    static func pow10(_ e: Int) -> Double {
+        var r = 1.0
+        if e >= 0 { for _ in 0..<e { r *= 10 } } else { for _ in 0..<(-e) { r /= 10 } }
+        return r
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import RoboBridgeConfig
+import RoboBridgeDecoding
+import RoboBridgeEngine
+import Testing
+
+let root: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+func load(_ robot: String, _ world: String) throws -> (Robot, World) {
+    (try ConfigLoader.loadRobot(root + "/robots/\(robot).yaml"), try ConfigLoader.loadWorld(root + "/simulator/worlds/\(world).yaml"))
+}
+
+/// The real SmolLM2 vocabulary (loaded without weights), shared by the tests.
+enum Vocab {
+    static let smol: Result<(bytes: [[UInt8]], end: [Int32]), Error> = Result {
+        let model = try Model(path: try ModelCatalog.resolve("smollm2-135m"), options: ModelOptions(vocabularyOnly: true))
+        let v = model.vocabulary
+        return (v.allTokenBytes(), [v.eos, v.eot].compactMap { $0 })
+    }
+}
+
+/// A fake model: a pseudo-random logit per (step, token), from a seed. Cheap for any vocabulary size.
+struct RandomLogits: LogitsSource {
+    var seed: UInt64
+    var step: UInt64 = 0
+    mutating func append(_ tokens: [Int32]) throws { step &+= UInt64(tokens.count) }
+    func logit(_ token: Int32) -> Float {
+        var z = seed &+ step &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: Int64(token)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Float(z % 10_000) / 1000
+    }
+}
+
+@Suite("Plan grammar")
+struct GrammarTests {
+    func accepts(_ text: String, _ g: PlanGrammar) -> Bool {
+        guard let s = GrammarState().advance(Array(text.utf8), g) else { return false }
+        return s.canEnd(g)
+    }
+
+    @Test func acceptsValidPlansOnly() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let g = PlanGrammar(robot: rover, world: world)
+        #expect(accepts("navigate_to(target=\"kitchen\")", g))
+        #expect(accepts("navigate_to(target=\"kitchen\")\npick(object=\"red_cup\")\ndock()", g))
+        #expect(accepts("none", g))
+        #expect(accepts("move(distance_m=-0.5)", g))
+        #expect(accepts("rotate(angle_deg=180)", g))
+        #expect(accepts("set_speed(speed_mps=0.1)", g))
+        #expect(accepts("say(text=\"hello there\")", g))
+        #expect(!accepts("navigate_to(target=\"garage\")", g))      // not in the world
+        #expect(!accepts("set_speed(speed_mps=10)", g))             // out of range
+        #expect(!accepts("set_speed(speed_mps=0.05)", g))
+        #expect(!accepts("move(distance_m=3.5)", g))
+        #expect(!accepts("rotate(angle_deg=-720)", g))
+        #expect(!accepts("move(distance_m=0.1234)", g))             // > 3 decimals
+        #expect(!accepts("fly(target=\"kitchen\")", g))
+        #expect(!accepts("navigate_to()", g))                        // required argument
+        #expect(!accepts("dock(x=1)", g))
+        #expect(!accepts("say(text=\"\(String(repeating: "a", count: 121))\")", g))
+        #expect(!accepts("none\ndock()", g))
+        #expect(!accepts(Array(repeating: "dock()", count: 9).joined(separator: "\n"), g))  // max 8 actions
+        #expect(!accepts("navigate_to(target=\"kitchen\"", g))      // unfinished
+    }
+
+    @Test func optionalArgumentsMayBeLeftOut() throws {
+        let (arm, world) = try load("arm", "workbench")
+        let g = PlanGrammar(robot: arm, world: world)
+        #expect(accepts("move_gripper(dz_cm=5)", g))
+        #expect(accepts("move_gripper(dx_cm=1, dz_cm=-2.5)", g))
+        #expect(accepts("move_gripper()", g))
+        #expect(!accepts("move_gripper(dz_cm=5, dx_cm=1)", g))     // declared order
+        #expect(accepts("count_parts(kind=\"screws\")", g))
+        #expect(accepts("count_parts(kind=\"screws\", max=10)", g))
+        #expect(!accepts("count_parts(kind=\"screws\", max=2.5)", g))
+        #expect(accepts("set_suction(enabled=true)", g))
+        #expect(accepts("set_mode(mode=\"fast\")", g))
+        #expect(!accepts("set_mode(mode=\"turbo\")", g))
+    }
+
+    @Test func planTextRoundTrips() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let plan = [ActionCall("navigate_to", [.init("target", .string("kitchen"))]), ActionCall("move", [.init("distance_m", .number(-0.25))]),
+                    ActionCall("say", [.init("text", .string("hi"))]), ActionCall("dock")]
+        let text = PlanText.render(plan)
+        #expect(text == "navigate_to(target=\"kitchen\")\nmove(distance_m=-0.25)\nsay(text=\"hi\")\ndock()")
+        #expect(PlanText.parse(text, robot: rover) == plan)
+        #expect(accepts(text, PlanGrammar(robot: rover, world: world)))
+        #expect(PlanText.render([]) == "none")
+    }
+
+    /// The guarantee: whatever the model's logits, every decoded plan parses and validates.
+    /// ≥ 10,000 plans per reference robot, with a fake model giving random logits over the real vocabulary.
+    @Test(arguments: [("rover", "apartment"), ("drone", "farm"), ("arm", "workbench")])
+    func everyPlanValidatesWhateverTheLogits(_ pair: (String, String)) throws {
+        let (robot, world) = try load(pair.0, pair.1)
+        let vocab = try Vocab.smol.get()
+        let grammar = PlanGrammar(robot: robot, world: world)
+        let masks = MaskCache(trie: TokenTrie(tokenBytes: vocab.bytes, endTokens: vocab.end), grammar: grammar)
+        let decoder = ConstrainedDecoder(masks: masks, tokenBytes: vocab.bytes, maxTokens: 96)
+        let count = pair.0 == "arm" ? 2_000 : 10_000
+        var actionsSeen = Set<String>(), unfinished = 0
+        for seed in 0..<count {
+            var source = RandomLogits(seed: UInt64(seed) &* 7919)
+            let result = try decoder.decode(&source)
+            let text = String(decoding: result.bytes, as: UTF8.self)
+            let plan = try #require(PlanText.parse(text, robot: robot), "did not parse: \(text)")
+            #expect(plan.count <= robot.limits.maxPlanActions)
+            for call in plan {
+                actionsSeen.insert(call.name)
+                let problem = robot.action(named: call.name)?.problem(with: call, world: world)
+                #expect(problem == nil, "\(call): \(problem ?? "")")
+            }
+            if !result.finished { unfinished += 1 }
+        }
+        // Random logits reach every action.
+        #expect(actionsSeen == Set(robot.actions.map(\.name)))
+        print("\(pair.0): \(count) random plans valid; \(unfinished) cut at the token budget; \(masks.cachedStates) cached masks, \(masks.hits) hits / \(masks.misses) misses")
+    }
+}
