@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "RoboBridgeNode",
             dependencies: [
-                "RoboBridgeProtocol", "RoboBridgeMessaging",
+                "RoboBridgeProtocol", "RoboBridgeMessaging", "RoboBridgeConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -60,7 +60,7 @@ let package = Package(
         // Schema-constrained decoding: plan grammar, token trie masks, constrained decoder, translator.
         .target(
             name: "RoboBridgeDecoding",
-            dependencies: ["RoboBridgeConfig", "RoboBridgeEngine"]),
+            dependencies: ["RoboBridgeConfig", "RoboBridgeEngine", "RoboBridgeProtocol"]),
 
         // The command-line tool: parses arguments, calls the libraries.
         .executableTarget(
@@ -70,6 +70,7 @@ let package = Package(
                 "RoboBridgeConfig",
                 "RoboBridgeMessaging",
                 "RoboBridgeDecoding",
+                "RoboBridgeProtocol",
                 "CZeroMQBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

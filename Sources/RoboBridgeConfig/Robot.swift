@@ -17,9 +17,42 @@ public struct Robot: Sendable, Equatable {
     public var file: String
 
     public func action(named name: String) -> Action? { actions.first { $0.name == name } }
+
+    /// A robot made in code (for tool sets that do not come from a robot file).
+    public init(id: String, description: String = "", kind: String = "tools", actions: [Action], examples: [Example] = [],
+                stopWords: [String] = [], file: String = "<memory>") {
+        self.init(id: id, description: description, kind: kind, defaultWorld: nil, actions: actions, examples: examples,
+                  limits: Limits(), latencyBudgetMs: 500, model: ModelSettings(), endpoints: [:], stopWords: stopWords,
+                  fallback: FallbackPolicy(), file: file)
+    }
+
+    init(id: String, description: String, kind: String, defaultWorld: String?, actions: [Action], examples: [Example], limits: Limits,
+         latencyBudgetMs: Int, model: ModelSettings, endpoints: [String: String], stopWords: [String], fallback: FallbackPolicy, file: String) {
+        self.id = id
+        self.description = description
+        self.kind = kind
+        self.defaultWorld = defaultWorld
+        self.actions = actions
+        self.examples = examples
+        self.limits = limits
+        self.latencyBudgetMs = latencyBudgetMs
+        self.model = model
+        self.endpoints = endpoints
+        self.stopWords = stopWords
+        self.fallback = fallback
+        self.file = file
+    }
 }
 
 public struct Action: Sendable, Equatable {
+    public init(name: String, description: String, parameters: [Parameter], requiresConfirmation: Bool = false, maxRateHz: Double? = nil) {
+        self.name = name
+        self.description = description
+        self.parameters = parameters
+        self.requiresConfirmation = requiresConfirmation
+        self.maxRateHz = maxRateHz
+    }
+
     public var name: String
     public var description: String
     public var parameters: [Parameter]
@@ -47,6 +80,21 @@ public struct Parameter: Sendable, Equatable {
     public var entityClass: String?
     public var required: Bool
     public var defaultValue: ConfigValue?
+
+    public init(name: String, kind: Kind, description: String = "", unit: String? = nil, minimum: Double? = nil, maximum: Double? = nil,
+                maxLength: Int? = nil, values: [String]? = nil, entityClass: String? = nil, required: Bool = true, defaultValue: ConfigValue? = nil) {
+        self.name = name
+        self.kind = kind
+        self.description = description
+        self.unit = unit
+        self.minimum = minimum
+        self.maximum = maximum
+        self.maxLength = maxLength
+        self.values = values
+        self.entityClass = entityClass
+        self.required = required
+        self.defaultValue = defaultValue
+    }
 }
 
 /// A few-shot example: an instruction and the plan it should give.

@@ -1,4 +1,5 @@
 import Logging
+import RoboBridgeConfig
 import RoboBridgeMessaging
 import RoboBridgeProtocol
 import ServiceLifecycle

@@ -1,0 +1,200 @@
+import Foundation
+import RoboBridgeConfig
+
+/// Rewrites an instruction before the model sees it, with mechanisms that hold for any robot file and
+/// any world: world aliases and multi-word entity names become the entities' canonical names; number
+/// words become digits ("ninety" → 90, "half a" → 0.5); lengths in other units are converted to the
+/// unit of the robot's length parameters ("20 cm" → "0.2 m"); misspelt words close to a known word
+/// (entity names, aliases, action and parameter words) are corrected.
+public struct InstructionNormalizer: Sendable {
+    /// phrase (lowercased words) → canonical entity name
+    private let phrases: [[String]: String]
+    private let longestPhrase: Int
+    /// Words known to the robot and world, for typo correction.
+    private let known: Set<String>
+    private let targetLengthUnit: String?
+
+    public init(robot: Robot, world: World?) {
+        var phrases: [[String]: String] = [:]
+        var known = Set<String>()
+        func words(_ s: String) -> [String] {
+            s.lowercased().split(whereSeparator: { $0 == "_" || $0 == " " || $0 == "-" }).map(String.init)
+        }
+        if let world {
+            for name in world.entityNames {
+                phrases[words(name)] = name
+                known.formUnion(words(name))
+            }
+            for (alias, target) in world.aliases {
+                phrases[words(alias)] = target
+                known.formUnion(words(alias))
+            }
+        }
+        for a in robot.actions {
+            known.formUnion(words(a.name))
+            known.formUnion(words(a.description).filter { $0.count > 3 })
+            for p in a.parameters {
+                known.formUnion(words(p.name))
+                if let values = p.values { for v in values { phrases[words(v)] = v; known.formUnion(words(v)) } }
+            }
+        }
+        self.phrases = phrases
+        longestPhrase = phrases.keys.map(\.count).max() ?? 1
+        self.known = known.filter { $0.count >= 3 && $0.allSatisfy(\.isLetter) }
+        let units = robot.actions.flatMap(\.parameters).compactMap(\.unit)
+        targetLengthUnit = units.first { ["m", "cm", "mm"].contains($0) }
+    }
+
+    public func normalize(_ instruction: String) -> String {
+        var tokens = Self.tokenize(instruction)
+        tokens = tokens.map(correct)
+        tokens = Self.numbers(tokens)
+        tokens = convertUnits(tokens)
+        tokens = canonicalEntities(tokens)
+        return tokens.joined(separator: " ").replacingSpaceBeforePunctuation()
+    }
+
+    /// Words, numbers and punctuation, lowercased.
+    static func tokenize(_ s: String) -> [String] {
+        var out: [String] = []
+        var current = ""
+        for ch in s.lowercased() {
+            if ch.isLetter || ch.isNumber || ch == "." && !current.isEmpty && current.allSatisfy({ $0.isNumber || $0 == "." }) || ch == "'" || ch == "_" {
+                current.append(ch)
+            } else {
+                if !current.isEmpty { out.append(current); current = "" }
+                if ch == "-" || ch == "," || ch == "!" || ch == "?" { out.append(String(ch)) }
+            }
+        }
+        if !current.isEmpty { out.append(current) }
+        // A trailing "." of a number at the end of a sentence is punctuation.
+        return out.map { $0.hasSuffix(".") && $0.count > 1 ? String($0.dropLast()) : $0 }
+    }
+
+    private func correct(_ word: String) -> String {
+        guard word.count >= 4, word.allSatisfy(\.isLetter), !known.contains(word), !Self.common.contains(word) else { return word }
+        var best: (String, Int)?
+        for k in known where abs(k.count - word.count) <= 1 {
+            let d = Self.distance(word, k)
+            if d <= (word.count >= 7 ? 2 : 1), best == nil || d < best!.1 { best = (k, d) }
+        }
+        return best?.0 ?? word
+    }
+
+    private static let common: Set<String> = ["then", "there", "where", "what", "please", "with", "from", "into", "onto", "back",
+        "turn", "left", "right", "forward", "forwards", "backward", "backwards", "meter", "meters", "metre", "metres", "degrees",
+        "seconds", "take", "bring", "grab", "fetch", "drive", "move", "come", "photo", "picture", "land", "slow", "fast", "faster",
+        "slower", "half", "quarter", "around", "about", "that", "this", "them", "it's", "your", "you", "tell", "time", "weather"]
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var prev = Array(0...b.count), cur = prev
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            cur[0] = i
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&prev, &cur)
+        }
+        return a.isEmpty ? b.count : prev[b.count]
+    }
+
+    static let units: [String: Int] = ["zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+        "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+        "seventeen": 17, "eighteen": 18, "nineteen": 19]
+    static let tens: [String: Int] = ["twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90]
+
+    /// Number words → digits: "ninety" → 90, "forty five" → 45, "one hundred and eighty" → 180,
+    /// "half a" / "half" → 0.5, "a quarter" → 0.25, "one and a half" → 1.5, "a meter" → "1 meter".
+    static func numbers(_ t: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        func value(at j: Int) -> (Double, Int)? {
+            var k = j, total = 0.0, found = false
+            if k < t.count, let u = units[t[k]] { total = Double(u); k += 1; found = true }
+            else if k < t.count, let d = tens[t[k]] {
+                total = Double(d); k += 1; found = true
+                if k < t.count, let u = units[t[k]], u < 10 { total += Double(u); k += 1 }
+            }
+            if found, k < t.count, t[k] == "hundred" {
+                total *= 100; k += 1
+                if k < t.count, t[k] == "and" { k += 1 }
+                if let (rest, n) = value(at: k), rest < 100 { total += rest; k += n }
+            }
+            return found ? (total, k - j) : nil
+        }
+        while i < t.count {
+            if t[i] == "half", i + 1 < t.count, t[i + 1] == "a" || t[i + 1] == "an" { out.append("0.5"); i += 2; continue }
+            if t[i] == "half" { out.append("0.5"); i += 1; continue }
+            if t[i] == "a", i + 1 < t.count, t[i + 1] == "quarter" { out.append("0.25"); i += 2; continue }
+            if t[i] == "a" || t[i] == "an", i + 1 < t.count, ["meter", "metre", "second", "minute", "degree"].contains(t[i + 1]) {
+                out.append("1"); i += 1; continue
+            }
+            if let (v, n) = value(at: i) {
+                var v = v
+                var k = i + n
+                if k + 2 < t.count, t[k] == "and", t[k + 1] == "a", t[k + 2] == "half" { v += 0.5; k += 3 }
+                out.append(format(v))
+                i = k
+                continue
+            }
+            if let d = Double(t[i]), i + 3 < t.count, t[i + 1] == "and", t[i + 2] == "a", t[i + 3] == "half" {
+                out.append(format(d + 0.5)); i += 4; continue
+            }
+            out.append(t[i])
+            i += 1
+        }
+        return out
+    }
+
+    static func format(_ v: Double) -> String {
+        v == v.rounded() ? String(Int(v)) : String(v)
+    }
+
+    /// "20 cm" → "0.2 m" (when the robot's lengths are in metres), "2 minutes" → "120 seconds".
+    private func convertUnits(_ t: [String]) -> [String] {
+        var out = t
+        let toMetres: [String: Double] = ["cm": 0.01, "centimeter": 0.01, "centimeters": 0.01, "centimetre": 0.01, "centimetres": 0.01,
+                                          "mm": 0.001, "millimeters": 0.001, "millimetres": 0.001, "feet": 0.3048, "foot": 0.3048, "ft": 0.3048]
+        for i in out.indices.dropLast() {
+            guard let v = Double(out[i]) else { continue }
+            let unit = out[i + 1]
+            if targetLengthUnit == "m", let f = toMetres[unit] {
+                out[i] = Self.format((v * f * 1000).rounded() / 1000)
+                out[i + 1] = "m"
+            } else if ["minute", "minutes", "min", "mins"].contains(unit) {
+                out[i] = Self.format(v * 60)
+                out[i + 1] = "seconds"
+            }
+        }
+        return out
+    }
+
+    /// Longest match of entity and alias phrases → canonical names ("coffee table" → coffee_table, "lounge" → living_room).
+    private func canonicalEntities(_ t: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < t.count {
+            var matched = false
+            for n in stride(from: min(longestPhrase, t.count - i), through: 1, by: -1) {
+                let words = Array(t[i..<i + n])
+                if let name = phrases[words] ?? phrases[words.map { $0.hasSuffix("s") && $0.count > 3 ? String($0.dropLast()) : $0 }] {
+                    out.append(name)
+                    i += n
+                    matched = true
+                    break
+                }
+            }
+            if !matched { out.append(t[i]); i += 1 }
+        }
+        return out
+    }
+}
+
+extension String {
+    func replacingSpaceBeforePunctuation() -> String {
+        var s = self
+        for p in [" ,", " !", " ?"] { s = s.replacingOccurrences(of: p, with: String(p.last!)) }
+        return s.replacingOccurrences(of: " - ", with: "-")
+    }
+}

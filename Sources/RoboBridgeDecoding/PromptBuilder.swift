@@ -1,0 +1,62 @@
+import RoboBridgeConfig
+
+/// The prompt: a system message describing the robot, its actions and the world, few-shot examples as
+/// earlier turns, then the instruction. Everything up to the instruction is static: it is decoded once
+/// and kept in the KV cache.
+public struct PromptBuilder: Sendable {
+    public let robot: Robot
+    public let world: World?
+
+    public init(robot: Robot, world: World?) {
+        self.robot = robot
+        self.world = world
+    }
+
+    public var systemMessage: String {
+        var s = "You turn instructions for a robot into action calls. \(robot.description)\n"
+        s += "Actions:\n"
+        for a in robot.actions {
+            s += "- \(a.name)(" + a.parameters.map(\.name).joined(separator: ", ") + "): \(a.description)"
+            for p in a.parameters { s += " " + describe(p) }
+            s += "\n"
+        }
+        if let world {
+            let classes = world.entityClasses
+            if !world.places.isEmpty { s += "Places: " + world.places.map(\.name).joined(separator: ", ") + ".\n" }
+            if !world.surfaces.isEmpty { s += "Furniture: " + world.surfaces.map(\.name).joined(separator: ", ") + ".\n" }
+            if !world.waypoints.isEmpty { s += "Waypoints: " + world.waypoints.map(\.name).joined(separator: ", ") + ".\n" }
+            if !world.objects.isEmpty {
+                s += "Objects: " + world.objects.map { o in
+                    switch o.location {
+                    case .on(let p): "\(o.name) (on \(p))"
+                    case .at: o.name
+                    }
+                }.joined(separator: ", ") + ".\n"
+            }
+            _ = classes
+            if let start = world.robotStart.place { s += "The robot is at \(start).\n" }
+        }
+        s += "Answer with one call per line, using only these actions and names. To fetch an object, go to where it is, pick it, go to the target, place it. Answer none if the request cannot be done with these actions."
+        return s
+    }
+
+    func describe(_ p: Parameter) -> String {
+        switch p.kind {
+        case .number, .integer:
+            let range = [p.minimum.map { "from \(num($0))" }, p.maximum.map { "to \(num($0))" }].compactMap { $0 }.joined(separator: " ")
+            return "\(p.name) in \(p.unit ?? "units") \(range)\(p.description.isEmpty ? "" : " (\(p.description))")."
+        case .string: return "\(p.name): text, at most \(p.maxLength ?? 0) characters."
+        case .boolean: return "\(p.name): true or false."
+        case .enum:
+            if let v = p.values { return "\(p.name): one of \(v.joined(separator: ", "))." }
+            return "\(p.name): a \(p.entityClass ?? "name")."
+        }
+    }
+
+    private func num(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+
+    /// The few-shot turns: (instruction, plan text).
+    public var examples: [(String, String)] {
+        robot.examples.map { ($0.instruction, PlanText.render($0.plan)) }
+    }
+}

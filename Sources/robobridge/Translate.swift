@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import RoboBridgeConfig
+import RoboBridgeDecoding
+import RoboBridgeEngine
+import RoboBridgeProtocol
+
+struct Translate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn instructions into action calls (one JSON object per instruction on stdout).",
+        discussion: """
+            Output: {"instruction", "outcome": ok|no_action|estop|fallback|deadline, "actions": [{"name", "args"}], "timing": {...}}.
+            With --input FILE.jsonl, one {"instruction": ...} per line (a line may carry its own "tools"); one output line per input, in order.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "Robot file (robots/*.yaml).")
+    var robot: String?
+    @Option(name: .long, help: "World file (default: the robot file's world).")
+    var world: String?
+    @Option(name: .long, help: "OpenAI-style function definitions (JSON) instead of --robot/--world.")
+    var tools: String?
+    @Option(name: .long, help: "A bundled model (\(ModelCatalog.bundled.joined(separator: ", "))) or a path to a GGUF file (default: the robot file's).")
+    var model: String?
+    @Option(name: .long, help: "CPU threads.")
+    var threads: Int = 2
+    @Option(name: .long, help: "A JSONL file of {\"instruction\": ...} lines.")
+    var input: String?
+    @Flag(name: .long, help: "Plain decoding without speculation (speculative decoding is not built yet, so both are the same today).")
+    var noSpeculation = false
+    @Argument(help: "The instruction.")
+    var instruction: String?
+
+    func validate() throws {
+        guard (instruction == nil) != (input == nil) else { throw ValidationError("give exactly one of an instruction or --input FILE.jsonl") }
+        if input == nil, robot == nil, tools == nil { throw ValidationError("give --robot FILE (and optionally --world FILE) or --tools FILE.json") }
+        if robot != nil, tools != nil { throw ValidationError("give either --robot/--world or --tools, not both") }
+    }
+
+    func run() async throws {
+        global.bootstrapLogging()
+        do {
+            var defaultSchema: (Robot, World?)?
+            if let robot { defaultSchema = try loadRobotAndWorld(robot) }
+            if let tools { defaultSchema = (try loadTools(tools), nil) }
+            let modelRef = model ?? defaultSchema?.0.model.name ?? ModelCatalog.defaultModel
+            let loaded = try Model(path: try ModelCatalog.resolve(modelRef))
+            var translators: [String: Translator] = [:]
+            func translator(_ key: String, _ schema: (Robot, World?)) throws -> Translator {
+                if let t = translators[key] { return t }
+                let t = try Translator(model: loaded, robot: schema.0, world: schema.1, threads: threads)
+                translators[key] = t
+                return t
+            }
+            if let instruction {
+                guard let schema = defaultSchema else { throw fail("no robot or tools given") }
+                emit(instruction, try translator("default", schema).translate(instruction))
+                return
+            }
+            guard let input, let data = FileManager.default.contents(atPath: input) else { throw fail("\(input ?? ""): cannot read the file") }
+            for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                let object: JSONValue
+                do { object = try JSONValue.parse(String(line)) } catch { throw fail("\(input):\(n + 1): malformed JSON: \(error)") }
+                guard let text = object["instruction"]?.stringValue else { throw fail("\(input):\(n + 1): expected {\"instruction\": \"...\"}") }
+                if let lineTools = object["tools"] {
+                    let robot: Robot
+                    do { robot = try ToolSet.robot(from: lineTools, file: "\(input):\(n + 1)") } catch { throw fail("\(input):\(n + 1) \(error)") }
+                    emit(text, try translator("line-tools:\(lineTools.description)", (robot, nil)).translate(text))
+                } else {
+                    guard let schema = defaultSchema else { throw fail("\(input):\(n + 1): no tools on the line and no --robot or --tools given") }
+                    emit(text, try translator("default", schema).translate(text))
+                }
+            }
+        } catch let e as EngineError {
+            throw fail(e.description)
+        } catch let e as ConfigError {
+            throw fail(e.description)
+        }
+    }
+
+    func loadRobotAndWorld(_ path: String) throws -> (Robot, World?) {
+        let robot = try ConfigLoader.loadRobot(path)
+        let worldPath = world ?? robot.defaultWorld.map { ConfigLoader.resolve($0, relativeTo: path) }
+        let loadedWorld = try worldPath.map { try ConfigLoader.loadWorld($0) }
+        if let loadedWorld {
+            let problems = ConfigLoader.check(robot: robot, world: loadedWorld)
+            if let first = problems.first { throw first }
+        }
+        return (robot, loadedWorld)
+    }
+
+    func loadTools(_ path: String) throws -> Robot {
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("\(path): cannot read the file") }
+        do {
+            return try ToolSet.robot(from: try JSONValue.parse(Array(data)), file: path)
+        } catch let e as JSONParseError {
+            throw fail("\(path): malformed JSON: \(e)")
+        } catch let e as ToolSet.Problem {
+            throw fail("\(path) \(e)")
+        }
+    }
+
+    /// One JSON line per instruction, in the contract's key order.
+    func emit(_ instruction: String, _ t: Translation) {
+        let actions: [JSONValue] = t.actions.map { call in
+            .object([("name", .string(call.name)), ("args", .object(call.arguments.map { ($0.name, json($0.value)) }))])
+        }
+        let timing: JSONValue = .object([
+            ("total_ms", .number(round3(t.timing.totalMs))), ("prefill_ms", .number(round3(t.timing.prefillMs))),
+            ("decode_ms", .number(round3(t.timing.decodeMs))), ("forward_passes", .integer(Int64(t.timing.forwardPasses))),
+            ("tokens", .integer(Int64(t.timing.tokens))), ("draft_tokens", .integer(Int64(t.timing.draftTokens))),
+            ("accepted_tokens", .integer(Int64(t.timing.acceptedTokens))), ("forced_tokens", .integer(Int64(t.timing.forcedTokens))),
+        ])
+        let line: JSONValue = .object([("instruction", .string(instruction)), ("outcome", .string(t.outcome)), ("actions", .array(actions)), ("timing", timing)])
+        FileHandleOutput.writeStdout(line.description + "\n")
+    }
+
+    func json(_ v: ConfigValue) -> JSONValue {
+        switch v {
+        case .number(let d): .number(d)
+        case .integer(let i): .integer(Int64(i))
+        case .string(let s): .string(s)
+        case .bool(let b): .bool(b)
+        }
+    }
+
+    func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+}
+
