@@ -1,0 +1,75 @@
+import RoboBridgeConfig
+import RoboBridgeProtocol
+
+/// One corpus line: an instruction for a robot and what it should give.
+public struct CorpusCase: Sendable {
+    public var robot: String
+    public var category: String
+    public var instruction: String
+    /// ok, no_action, estop; or valid (unsafe requests: any plan within schema and limits).
+    public var expectedOutcome: String
+    public var expected: [ActionCall]?
+
+    /// Reads a JSONL corpus line.
+    public init(json: JSONValue, robot lookup: (String) throws -> Robot) throws {
+        guard let r = json["robot"]?.stringValue, let i = json["instruction"]?.stringValue, let o = json["expected_outcome"]?.stringValue else {
+            throw CorpusError(message: "expected robot, instruction and expected_outcome")
+        }
+        robot = r
+        category = json["category"]?.stringValue ?? "uncategorized"
+        instruction = i
+        expectedOutcome = o
+        let schema = try lookup(r)
+        expected = try json["expected"]?.arrayValue.map { list in
+            try list.map { item in
+                guard let name = item["name"]?.stringValue, let action = schema.action(named: name) else {
+                    throw CorpusError(message: "unknown action in \(item)")
+                }
+                let args: [ActionCall.Argument] = (item["args"]?.objectValue ?? []).map { k, v in
+                    let value: ConfigValue = switch v {
+                    case .string(let s): .string(s)
+                    case .bool(let b): .bool(b)
+                    case .integer(let n): action.parameter(named: k)?.kind == .integer ? .integer(Int(n)) : .number(Double(n))
+                    default: .number(v.numberValue ?? .nan)
+                    }
+                    return .init(k, value)
+                }
+                return action.normalized(ActionCall(name, args))
+            }
+        }
+    }
+}
+
+public struct CorpusError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Scoring of translations against a corpus.
+public enum Evaluation {
+    /// Whether a translation matches what the case expects.
+    public static func matches(_ t: Translation, _ c: CorpusCase, robot: Robot, world: World?) -> Bool {
+        switch c.expectedOutcome {
+        case "valid": return isValid(t, robot: robot, world: world) && (t.outcome == "ok" || t.outcome == "no_action")
+        case "no_action": return t.outcome == "no_action"
+        default:
+            guard t.outcome == c.expectedOutcome, let expected = c.expected, expected.count == t.actions.count else { return false }
+            return zip(expected, t.actions).allSatisfy(same)
+        }
+    }
+
+    static func same(_ a: ActionCall, _ b: ActionCall) -> Bool {
+        guard a.name == b.name, a.arguments.count == b.arguments.count else { return false }
+        return zip(a.arguments, b.arguments).allSatisfy { x, y in
+            guard x.name == y.name else { return false }
+            if let p = x.value.numeric, let q = y.value.numeric { return abs(p - q) < 1e-6 }
+            return x.value == y.value
+        }
+    }
+
+    /// Every action is the robot's, with valid arguments, within the plan limit.
+    public static func isValid(_ t: Translation, robot: Robot, world: World?) -> Bool {
+        t.actions.count <= robot.limits.maxPlanActions
+            && t.actions.allSatisfy { robot.action(named: $0.name)?.problem(with: $0, world: world) == nil }
+    }
+}
