@@ -19,8 +19,15 @@ build: setup
 	swift build -c release $(SWIFT_LINK)
 
 demo: build
-	@echo "== robobridge generate (default model: smollm2-135m) =="
-	$(BIN) generate --max-tokens 48 "Explain in one sentence what a mobile robot does."
+	@echo "== rover (robots/rover.yaml, simulator/worlds/apartment.yaml), default model smollm2-135m =="
+	@printf '%s\n' '{"instruction": "go to the kitchen"}' '{"instruction": "turn left ninety degrees"}' \
+	  '{"instruction": "drive forward 20 cm"}' '{"instruction": "set the speed to half a meter per second"}' \
+	  '{"instruction": "STOP!"}' '{"instruction": "what is the weather in Paris?"}' > .build/demo-rover.jsonl
+	$(BIN) translate --robot robots/rover.yaml --input .build/demo-rover.jsonl
+	@echo "== drone (robots/drone.yaml, simulator/worlds/farm.yaml) =="
+	@printf '%s\n' '{"instruction": "take off to ten meters"}' '{"instruction": "fly to the tower and take a photo of the tank"}' \
+	  '{"instruction": "hover for half a minute"}' '{"instruction": "return to base"}' > .build/demo-drone.jsonl
+	$(BIN) translate --robot robots/drone.yaml --input .build/demo-drone.jsonl
 
 # Tests run optimized: the constrained-decoding property tests decode tens of thousands of plans.
 test: setup

@@ -78,7 +78,7 @@ let package = Package(
 
         .testTarget(name: "RoboBridgeEngineTests", dependencies: ["RoboBridgeEngine"]),
         .testTarget(name: "RoboBridgeConfigTests", dependencies: ["RoboBridgeConfig"]),
-        .testTarget(name: "RoboBridgeDecodingTests", dependencies: ["RoboBridgeDecoding", "RoboBridgeConfig", "RoboBridgeEngine"]),
+        .testTarget(name: "RoboBridgeDecodingTests", dependencies: ["RoboBridgeDecoding", "RoboBridgeConfig", "RoboBridgeEngine", "RoboBridgeProtocol"]),
         .testTarget(
             name: "RoboBridgeMessagingTests",
             dependencies: [

@@ -52,6 +52,16 @@ public struct ExampleBank: Sendable {
             guard ok else { continue }
             entries.append((words.joined(separator: " "), PlanText.render([action.normalized(ActionCall(action.name, args))])))
         }
+        // Two-step examples from consecutive generated ones: "<first> and then <second>" → both calls.
+        let generated = entries.suffix(robot.actions.count)
+        for (x, y) in zip(generated, generated.dropFirst()) {
+            entries.append(("\(x.0) and then \(y.0)", x.1 + "\n" + y.1))
+        }
+        // Requests that no action serves, for any robot: chit-chat, knowledge, other devices.
+        for request in ["tell me a story", "what day is it today", "who made you", "send a text message to my friend",
+                        "how tall is the eiffel tower", "book a table at a restaurant"] {
+            entries.append((request, "none"))
+        }
         var seen = Set<String>()
         let classOfCopy = classOf
         self.entries = entries.filter { seen.insert($0.0).inserted }.map { Entry(instruction: $0.0, plan: $0.1, shape: Self.shape($0.0, classOfCopy)) }

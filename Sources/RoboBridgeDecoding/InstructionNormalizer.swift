@@ -32,7 +32,6 @@ public struct InstructionNormalizer: Sendable {
         }
         for a in robot.actions {
             known.formUnion(words(a.name))
-            known.formUnion(words(a.description).filter { $0.count > 3 })
             for p in a.parameters {
                 known.formUnion(words(p.name))
                 if let values = p.values { for v in values { phrases[words(v)] = v; known.formUnion(words(v)) } }

@@ -61,10 +61,11 @@ public final class Translator {
     private let maxTokens: Int
     private let bank: ExampleBank
     /// Examples chosen per instruction, placed right before it.
-    public var retrievedExamples = 2
+    public let retrievedExamples: Int
 
     /// - Throws: `EngineError` when the context cannot be made or the prompt cannot be decoded.
-    public init(model: Model, robot: Robot, world: World?, threads: Int? = nil) throws(EngineError) {
+    public init(model: Model, robot: Robot, world: World?, threads: Int? = nil, staticExamples: Bool = false, retrievedExamples: Int = 3) throws(EngineError) {
+        self.retrievedExamples = retrievedExamples
         self.robot = robot
         self.world = world
         self.model = model
@@ -83,9 +84,11 @@ public final class Translator {
         let prompt = PromptBuilder(robot: robot, world: world)
         bank = ExampleBank(robot: robot, world: world, normalizer: normalizer)
         var messages = [ChatMessage(.system, prompt.systemMessage)]
-        for (instruction, plan) in prompt.examples {
-            messages.append(ChatMessage(.user, normalizer.normalize(instruction)))
-            messages.append(ChatMessage(.assistant, plan))
+        if staticExamples {
+            for (instruction, plan) in prompt.examples {
+                messages.append(ChatMessage(.user, normalizer.normalize(instruction)))
+                messages.append(ChatMessage(.assistant, plan))
+            }
         }
         system = messages
         let staticText = template.format(messages, addAssistant: false)

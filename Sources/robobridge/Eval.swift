@@ -18,6 +18,10 @@ struct Eval: AsyncParsableCommand {
     var robots = "robots"
     @Option(name: .long, help: "CPU threads.")
     var threads = 2
+    @Option(name: .long, help: "Examples retrieved per instruction.")
+    var retrieved = 3
+    @Flag(name: .long, help: "Also put the robot file's examples in the static prompt (they are in the retrieval bank either way).")
+    var staticExamples = false
     @Flag(name: .long, help: "Print every miss on stderr.")
     var showMisses = false
 
@@ -50,7 +54,8 @@ struct Eval: AsyncParsableCommand {
             var latencies: [Double] = [], valid = 0, hits = 0
             for c in cases {
                 let (robot, world) = try schema(c.robot)
-                let translator = try translators[c.robot] ?? Translator(model: loaded, robot: robot, world: world, threads: threads)
+                let translator = try translators[c.robot] ?? Translator(model: loaded, robot: robot, world: world, threads: threads,
+                                                                           staticExamples: staticExamples, retrievedExamples: retrieved)
                 translators[c.robot] = translator
                 let t = try translator.translate(c.instruction)
                 latencies.append(t.timing.totalMs)
