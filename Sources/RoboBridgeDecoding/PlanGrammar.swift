@@ -95,6 +95,9 @@ public struct GrammarState: Hashable, Sendable {
     var textChars: Int16 = 0
     var lastSpace = false
     var owed: Int8 = 0
+    /// The allowed range of the next continuation byte, where UTF-8 narrows it (no overlong forms, no
+    /// surrogates, nothing above U+10FFFF): 0 any, 1 A0-BF, 2 80-9F, 3 90-BF, 4 80-8F.
+    var nextRange: UInt8 = 0
 
     public init() {}
 
@@ -264,14 +267,26 @@ public struct GrammarState: Hashable, Sendable {
             // UTF-8, checked byte by byte: continuation bytes only where owed.
             if b & 0xC0 == 0x80 {
                 guard s.owed > 0 else { return nil }
+                switch s.nextRange {
+                case 1: guard b >= 0xA0 else { return nil }
+                case 2: guard b <= 0x9F else { return nil }
+                case 3: guard b >= 0x90 else { return nil }
+                case 4: guard b <= 0x8F else { return nil }
+                default: break
+                }
+                s.nextRange = 0
                 s.owed -= 1
             } else {
                 guard s.owed == 0 else { return nil }
                 switch b {
                 case 0x00..<0x80: break
                 case 0xC2...0xDF: s.owed = 1
-                case 0xE0...0xEF: s.owed = 2
-                case 0xF0...0xF4: s.owed = 3
+                case 0xE0: s.owed = 2; s.nextRange = 1
+                case 0xED: s.owed = 2; s.nextRange = 2
+                case 0xE1...0xEF: s.owed = 2
+                case 0xF0: s.owed = 3; s.nextRange = 3
+                case 0xF4: s.owed = 3; s.nextRange = 4
+                case 0xF1...0xF3: s.owed = 3
                 default: return nil
                 }
                 s.textChars += 1

@@ -19,6 +19,8 @@ enum Backend {
         var lastError: String?
     }
     static let log = Mutex(LogState())
+    /// Serializes model loads (rare), so a failed load reads its own error from the log.
+    static let loading = Mutex(())
 
     static func takeLastError() -> String? {
         log.withLock { state in

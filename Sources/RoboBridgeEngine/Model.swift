@@ -51,9 +51,14 @@ public final class Model: @unchecked Sendable {
         var params = llama_model_default_params()
         params.vocab_only = options.vocabularyOnly
         params.load_mode = options.useMmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE
-        _ = Backend.takeLastError()
-        guard let model = llama_model_load_from_file(path, params) else {
-            throw .modelLoadFailed(path: path, reason: Backend.takeLastError() ?? "unknown reason")
+        // One load at a time, so the error llama.cpp logs is this load's.
+        let (address, reason) = Backend.loading.withLock { _ -> (Int, String?) in
+            _ = Backend.takeLastError()
+            let m = llama_model_load_from_file(path, params)
+            return (Int(bitPattern: m), m == nil ? Backend.takeLastError() : nil)
+        }
+        guard let model = OpaquePointer(bitPattern: address) else {
+            throw .modelLoadFailed(path: path, reason: reason ?? "truncated, corrupt or unsupported (llama.cpp gave no reason)")
         }
         self.pointer = model
         self.path = path
