@@ -258,21 +258,13 @@ public final class BridgeNode: Service, Sendable {
 
     /// Races the planner against the deadline; whichever comes first decides, and is published at once.
     private func decide(_ command: Message, instruction: String, start: ContinuousClock.Instant, deadline: ContinuousClock.Instant, pub: SocketWorker) async {
-        let planner = self.planner
-        await withTaskGroup(of: PlanResult?.self) { group in
-            group.addTask { await planner.plan(instruction: instruction, deadline: deadline) }
-            group.addTask {
-                try? await Task.sleep(until: deadline)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
+        await raceDeadline(instruction, deadline) { first in
             if Task.isCancelled {  // an e-stop superseded this command; the stop is already out
                 publish(pub, .event, .event(kind: "outcome", fields: [("outcome", .string("cancelled")), ("reason", .string("estop"))]),
                         correlationId: command.envelope.id)
                 return
             }
-            let latency = Double((ContinuousClock.now - start).components.attoseconds) / 1e15 + Double((ContinuousClock.now - start).components.seconds) * 1000
+            let latency = milliseconds(since: start)
             if let result = first {
                 publishPlan(result, for: command, latencyMs: latency, pub: pub)
             } else {
@@ -281,6 +273,29 @@ public final class BridgeNode: Service, Sendable {
                 publishPlan(PlanResult(outcome: "deadline", actions: actions), for: command, latencyMs: latency, pub: pub)
             }
         }
+    }
+
+    /// Runs the planner against the deadline and hands `decide` the plan, or nil when the deadline came
+    /// first — at that moment, without waiting for the planner to notice its cancellation.
+    private func raceDeadline<R: Sendable>(_ instruction: String, _ deadline: ContinuousClock.Instant,
+                                           decide: (PlanResult?) -> R) async -> R {
+        let planner = self.planner
+        return await withTaskGroup(of: PlanResult?.self) { group in
+            group.addTask { await planner.plan(instruction: instruction, deadline: deadline) }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            let decided = decide(first)
+            group.cancelAll()
+            return decided
+        }
+    }
+
+    private func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 
     private func publishPlan(_ result: PlanResult, for command: Message, latencyMs: Double, pub: SocketWorker) {
@@ -320,20 +335,11 @@ public final class BridgeNode: Service, Sendable {
         if stopWords.matches(instruction) {
             result = PlanResult(outcome: "estop", actions: [configuration.stopAction])
         } else {
-            let planner = self.planner
-            result = await withTaskGroup(of: PlanResult?.self) { group in
-                group.addTask { await planner.plan(instruction: instruction, deadline: deadline) }
-                group.addTask {
-                    try? await Task.sleep(until: deadline)
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first ?? PlanResult(outcome: "deadline", actions: configuration.stopOnDeadline ? [configuration.stopAction] : [])
+            result = await raceDeadline(instruction, deadline) { first in
+                first ?? PlanResult(outcome: "deadline", actions: configuration.stopOnDeadline ? [configuration.stopAction] : [])
             }
         }
-        let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let ms = milliseconds(since: start)
         state.withLock { $0.stats.requestsAnswered += 1 }
         router.send(head + message(.plan, .plan(outcome: result.outcome, actions: result.actions, latencyMs: (ms * 1000).rounded() / 1000),
                                    correlationId: request.envelope.id).frames)
