@@ -1,32 +1,53 @@
-/// Something that runs the model: takes tokens, then tells the logit of any token after the last one.
+import RoboBridgeEngine
+
+/// Something that runs the model: takes tokens in one forward pass, then tells the logits at the
+/// positions asked for. The decoder reads logits only for the tokens its grammar allows.
 public protocol LogitsSource {
-    /// Appends tokens (decoded together in one forward pass).
-    mutating func append(_ tokens: [Int32]) throws
-    /// The logit of `token` after the tokens appended so far.
-    func logit(_ token: Int32) -> Float
+    /// Appends tokens in one forward pass (the caller keeps batches within the model's batch size),
+    /// with logits at rows `logitsFrom..<tokens.count` of this batch.
+    mutating func append(_ tokens: [Int32], logitsFrom: Int) throws
+    /// The logit of `token` after the token at `row` of the last batch (`logitsFrom <= row`).
+    func logit(_ token: Int32, row: Int) -> Float
+    /// Drops the last `count` appended tokens (rejected draft tokens) from the model's cache.
+    mutating func rollback(_ count: Int) throws
 }
 
 /// Counters of one decode.
 public struct DecodeStats: Sendable, Equatable {
-    /// Model forward passes (one per batch appended).
+    /// Model forward passes (one per batch appended; the prompt batch included when one was given).
     public var forwardPasses = 0
     /// Tokens of the plan.
     public var tokens = 0
     /// Tokens appended without a choice (the grammar allowed only one): jump-forward.
     public var forcedTokens = 0
+    /// Draft tokens proposed and accepted, over all drafters.
+    public var draftTokens = 0
+    public var acceptedTokens = 0
+    /// Time of the first forward pass (the instruction's prefill, with the first draft).
+    public var firstPassMs = 0.0
 }
 
-/// Greedy decoding under the plan grammar: at each step only tokens the grammar allows can be chosen;
-/// runs of forced tokens are appended in one batch without consulting the logits.
+/// Greedy decoding under the plan grammar: at each step only tokens the grammar allows can be chosen.
+///
+/// - Jump-forward: runs of tokens the grammar forces are appended without consulting the logits, in
+///   the same batch as the token chosen before them.
+/// - Speculation (optional): drafters propose tokens; they go into the same batch with logits at every
+///   position; the longest prefix in which every draft token equals the model's own constrained greedy
+///   choice is kept, the model's token replaces the first mismatch, rejected positions are dropped
+///   from the cache. The choice at every position is made exactly as without drafts, so the plan is
+///   the same whenever the model's logits do not depend on how tokens were batched.
 public struct ConstrainedDecoder {
     public let masks: MaskCache
     public let tokenBytes: [[UInt8]]
     public var maxTokens: Int
+    /// Most tokens in one batch (the context's batch size).
+    public var batchCapacity: Int
 
-    public init(masks: MaskCache, tokenBytes: [[UInt8]], maxTokens: Int = 128) {
+    public init(masks: MaskCache, tokenBytes: [[UInt8]], maxTokens: Int = 128, batchCapacity: Int = 512) {
         self.masks = masks
         self.tokenBytes = tokenBytes
         self.maxTokens = maxTokens
+        self.batchCapacity = batchCapacity
     }
 
     public struct Result: Sendable {
@@ -38,8 +59,16 @@ public struct ConstrainedDecoder {
         public var stats: DecodeStats
     }
 
-    /// Decodes a plan. `source` has already been fed the prompt.
-    public func decode<S: LogitsSource>(_ source: inout S) throws -> Result {
+    /// Decodes a plan.
+    /// - Parameters:
+    ///   - source: the model, already fed everything before `prompt`.
+    ///   - prompt: tokens still to append before the plan (the instruction); they share the first
+    ///     batch with the first draft. Empty when the source already has logits for the first choice.
+    ///   - speculation: drafters to use, or nil for plain decoding.
+    ///   - guide: plans a parser found in the instruction; tokens that continue one get a bonus on their
+    ///     logit (in both decoding modes alike, so speculation stays lossless). The model still decides.
+    public func decode<S: LogitsSource>(_ source: inout S, prompt: [Int32] = [], speculation: Speculation? = nil,
+                                        guide: Guide? = nil) throws -> Result {
         let g = masks.grammar
         var state = GrammarState()
         var out: [Int32] = []
@@ -52,34 +81,93 @@ public struct ConstrainedDecoder {
             state = state.advance(tokenBytes[Int(t)], g)!
             if state.canEnd(g) { lastComplete = (out.count, bytes.count) }
         }
-        while out.count < maxTokens {
-            // Jump-forward: the run of tokens the grammar forces goes in as one batch.
-            var mask = masks.mask(state)
-            var run: [Int32] = []
-            while mask.tokens.count == 1, !mask.canEnd, out.count < maxTokens {
-                take(mask.tokens[0])
-                run.append(mask.tokens[0])
-                mask = masks.mask(state)
-            }
-            stats.forcedTokens += run.count
-            if mask.tokens.isEmpty || out.count >= maxTokens { break }  // only the end is left
-            if !run.isEmpty {
-                try source.append(run)
-                stats.forwardPasses += 1
-            }
-            // The most likely allowed token, or the end.
+        /// The model's constrained greedy choice from the logits at `row`: a token, or nil for the end.
+        func choose(_ mask: MaskCache.Mask, row: Int) -> Int32? {
             var best: Int32 = -1
             var bestScore = -Float.infinity
+            let live = guide?.live(after: bytes) ?? []
             for t in mask.tokens {
-                let l = source.logit(t)
+                var l = source.logit(t, row: row)
+                if !live.isEmpty, guide!.continues(live, bytes.count, tokenBytes[Int(t)]) { l += guide!.bonus }
                 if l > bestScore { bestScore = l; best = t }
             }
-            if mask.canEnd, let endScore = masks.trie.endTokens.map({ source.logit($0) }).max(), endScore >= bestScore { break }
-            guard best >= 0 else { break }
-            take(best)
-            if masks.mask(state).tokens.isEmpty { break }
-            try source.append([best])
-            stats.forwardPasses += 1
+            if mask.canEnd, var endScore = masks.trie.endTokens.map({ source.logit($0, row: row) }).max() {
+                if live.contains(where: { $0.count == bytes.count }) { endScore += guide!.bonus }
+                if endScore >= bestScore { return nil }
+            }
+            return best >= 0 ? best : nil
+        }
+        func isForced(_ m: MaskCache.Mask) -> Bool { m.tokens.count == 1 && !m.canEnd }
+
+        // Tokens chosen but not yet given to the model.
+        var pending = prompt
+        speculation?.begin()
+        decoding: while out.count < maxTokens {
+            // Jump-forward: the run the grammar forces joins the pending batch.
+            var mask = masks.mask(state)
+            while isForced(mask), out.count < maxTokens {
+                take(mask.tokens[0])
+                pending.append(mask.tokens[0])
+                stats.forcedTokens += 1
+                mask = masks.mask(state)
+            }
+            if mask.tokens.isEmpty || out.count >= maxTokens { break }  // only the end is left
+            precondition(!pending.isEmpty, "the model has no logits for the next choice")
+            // Drafts: grammar-checked token by token, so every draft token is one the decoder could choose.
+            var draft: [Int32] = []
+            var drafter = -1
+            if let speculation {
+                let room = min(maxTokens - out.count, batchCapacity - 1 - (pending.count % batchCapacity))
+                if room > 0, let (i, proposal) = speculation.propose(DraftRequest(planTokens: out, planBytes: bytes, limit: room)) {
+                    var s = state
+                    for t in proposal {
+                        let m = masks.mask(s)
+                        guard binarySearch(m.tokens, t), let n = s.advance(tokenBytes[Int(t)], g) else { break }
+                        draft.append(t)
+                        s = n
+                    }
+                    drafter = i
+                    if draft.isEmpty { speculation.record(i, proposed: 0, accepted: 0) }
+                }
+            }
+            let t0 = stats.forwardPasses == 0 ? monotonicMilliseconds() : 0
+            let (offset, passes) = try append(&source, pending + draft, logitsFrom: pending.count - 1)
+            if stats.forwardPasses == 0 { stats.firstPassMs = monotonicMilliseconds() - t0 }
+            stats.forwardPasses += passes
+            stats.draftTokens += draft.count
+            // Verify: walk the draft, choosing at each position as plain decoding would.
+            var row = pending.count - 1 - offset
+            pending = []
+            var kept = 0  // draft tokens kept (forced by the grammar or equal to the model's choice)
+            func settle() throws {
+                try source.rollback(draft.count - kept)
+                stats.acceptedTokens += kept
+                if drafter >= 0, !draft.isEmpty { speculation?.record(drafter, proposed: draft.count, accepted: kept) }
+            }
+            while true {
+                let m = masks.mask(state)
+                if m.tokens.isEmpty || out.count >= maxTokens { try settle(); break decoding }
+                if isForced(m) {
+                    guard kept < draft.count else { try settle(); continue decoding }
+                    take(m.tokens[0])  // drafts are grammar-checked: the draft token is this one
+                    stats.forcedTokens += 1
+                    kept += 1
+                    row += 1
+                    continue
+                }
+                guard let c = choose(m, row: row) else { try settle(); break decoding }
+                take(c)
+                if kept < draft.count, draft[kept] == c {
+                    kept += 1
+                    row += 1
+                    continue
+                }
+                // The model's own token: after a mismatch, or the bonus after a fully accepted draft.
+                try settle()
+                pending = [c]
+                break
+            }
+            if out.count >= maxTokens { break }
         }
         stats.tokens = out.count
         let finished = state.canEnd(g)
@@ -89,4 +177,50 @@ public struct ConstrainedDecoder {
         }
         return Result(tokens: out, bytes: bytes, finished: finished, stats: stats)
     }
+
+    /// One forward pass for the rows that need logits; a longer prompt goes in first, in batches without
+    /// logits. Returns the index of the last batch's first token, and the number of passes.
+    private func append<S: LogitsSource>(_ source: inout S, _ tokens: [Int32], logitsFrom: Int) throws -> (Int, Int) {
+        var start = 0, passes = 1
+        while tokens.count - start > batchCapacity {
+            let end = min(logitsFrom, start + batchCapacity)
+            precondition(end > start, "draft longer than a batch")
+            try source.append(Array(tokens[start..<end]), logitsFrom: end - start)
+            start = end
+            passes += 1
+        }
+        try source.append(Array(tokens[start...]), logitsFrom: logitsFrom - start)
+        return (start, passes)
+    }
+}
+
+/// Plans found in the instruction by a parser (`LexiconDrafter`), as plan text, and the logit bonus
+/// given to tokens that continue one of them.
+public struct Guide: Sendable {
+    public var plans: [[UInt8]]
+    public var bonus: Float
+
+    public init(plans: [String], bonus: Float) {
+        self.plans = plans.map { Array($0.utf8) }
+        self.bonus = bonus
+    }
+
+    /// The plans that continue the text so far.
+    func live(after text: [UInt8]) -> [[UInt8]] {
+        plans.filter { $0.count >= text.count && $0.starts(with: text) }
+    }
+
+    /// Whether `token` continues one of the live plans at `offset`.
+    func continues(_ live: [[UInt8]], _ offset: Int, _ token: [UInt8]) -> Bool {
+        live.contains { $0.count >= offset + token.count && $0[offset..<(offset + token.count)].elementsEqual(token) }
+    }
+}
+
+func binarySearch(_ sorted: [Int32], _ x: Int32) -> Bool {
+    var lo = 0, hi = sorted.count
+    while lo < hi {
+        let mid = (lo + hi) / 2
+        if sorted[mid] < x { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < sorted.count && sorted[lo] == x
 }

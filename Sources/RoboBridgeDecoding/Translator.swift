@@ -18,34 +18,66 @@ public struct Translation: Sendable {
         public var draftTokens = 0
         public var acceptedTokens = 0
         public var forcedTokens = 0
+        /// Tokens of the instruction's own turn decoded before the plan.
+        public var promptTokens = 0
+        /// Per drafter: drafts, tokens proposed and accepted (empty without speculation).
+        public var drafters: [(String, DrafterStats)] = []
+
+        public static func == (a: Timing, b: Timing) -> Bool {
+            a.totalMs == b.totalMs && a.forwardPasses == b.forwardPasses && a.tokens == b.tokens && a.draftTokens == b.draftTokens
+                && a.acceptedTokens == b.acceptedTokens && a.forcedTokens == b.forcedTokens && a.promptTokens == b.promptTokens
+        }
     }
 }
 
-/// Feeds a llama.cpp context at consecutive positions and reads the logits after the last token.
+/// Feeds one sequence of a llama.cpp context at consecutive positions; reads logits in place.
 struct ContextSource: LogitsSource {
     let context: Context
     let batch: Batch
+    let sequence: Int32
     var position: Int
-    var logits: [Float] = []
+    private var rows: [UnsafePointer<Float>] = []
+    private var firstRow = 0
 
-    mutating func append(_ tokens: [Int32]) throws {
-        var start = 0
-        while start < tokens.count {
-            let chunk = Array(tokens[start..<min(tokens.count, start + batch.capacity)])
-            batch.clear()
-            try batch.add(chunk, startingAt: position, logitsAtLast: true)
-            try context.decode(batch)
-            position += chunk.count
-            start += chunk.count
-        }
-        logits = try context.logits(at: batch.count - 1)
+    init(context: Context, batch: Batch, sequence: Int32, position: Int) {
+        self.context = context
+        self.batch = batch
+        self.sequence = sequence
+        self.position = position
     }
 
-    func logit(_ token: Int32) -> Float { logits[Int(token)] }
+    mutating func append(_ tokens: [Int32], logitsFrom: Int) throws {
+        batch.clear()
+        for (k, t) in tokens.enumerated() { try batch.add(t, position: position + k, sequences: [sequence], logits: k >= logitsFrom) }
+        // A lone token gets a companion in a scratch sequence: llama.cpp's CPU flash attention splits
+        // the KV cache across threads for a single query row when the cache spans 512 cells or more,
+        // which sums in another order than for two or more rows. The companion keeps every batch on
+        // one path, so a token's logits do not depend on how tokens were batched (lossless speculation).
+        let padded = tokens.count == 1
+        if padded { try batch.add(tokens[0], position: 0, sequences: [Translator.scratch], logits: false) }
+        defer { if padded { context.removeTokens(sequence: Translator.scratch, from: 0) } }
+        try context.decode(batch)
+        position += tokens.count
+        firstRow = logitsFrom
+        rows = try (logitsFrom..<tokens.count).map { try context.logitsPointer(at: $0) }
+    }
+
+    func logit(_ token: Int32, row: Int) -> Float { rows[row - firstRow][Int(token)] }
+
+    mutating func rollback(_ count: Int) throws {
+        guard count > 0 else { return }
+        position -= count
+        context.removeTokens(sequence: sequence, from: position)
+    }
 }
 
 /// Instruction → plan, on the embedded model, valid by construction. Owns its model context (one
-/// owner): use it from one task at a time. The static prompt is decoded once and kept in the KV cache.
+/// owner): use it from one task at a time.
+///
+/// The KV cache holds, decoded once in sequence 0: the system prompt, then every example of the bank
+/// as its own segment (a user turn and the assistant's plan). Per instruction, sequence 1 is made to
+/// see the system prompt and the examples retrieved for it (their cells are shared, not recomputed),
+/// and only the instruction's own turn is decoded. Examples thus cost nothing per instruction.
 public final class Translator {
     public let robot: Robot
     public let world: World?
@@ -53,62 +85,158 @@ public final class Translator {
     private let context: Context
     private let tokenBytes: [[UInt8]]
     private let masks: MaskCache
+    private let trie: TokenTrie
+    /// Masks of grammars grounded in what instructions mention, by grounding (a few dozen kept).
+    private var grounded: [[String: [String]]: MaskCache] = [:]
+    private var groundedOrder: [[String: [String]]] = []
+    /// Whether the most similar example is decoded right before the instruction (more accurate, about
+    /// 30 more prompt tokens) rather than seen in the cache like the others.
+    public var decodesNearestExample = false
+    /// Logit bonus for tokens that continue a plan the lexicon parser found in the instruction's own
+    /// words (0 = off). Applied alike with and without speculation.
+    public var guideBonus: Float = 0
+    /// Grammar grounding on (the default): see `grounding(for:)`.
+    public var groundsGrammar = true
     private let normalizer: InstructionNormalizer
     private let stopWords: StopWordMatcher
-    private let template: ChatTemplate
-    private let system: [ChatMessage]
-    private let prefixTokens: [Token]
     private let maxTokens: Int
     private let bank: ExampleBank
-    /// Examples chosen per instruction, placed right before it.
+    private let systemTokens: [Token]
+    /// The bank's examples in the cache: tokens and positions, by instruction.
+    private let cached: [String: (tokens: [Token], positions: Range<Int>)]
+    /// The template text after the instruction (closing the user turn, opening the assistant's).
+    private let turnClose: String
+    /// The template text between a user turn's content and the assistant's, and after the assistant's.
+    private let afterUser: String
+    private let afterAssistant: String
+    private let batch: Batch
+    private let lexicon: LexiconDrafter
+    private let lookup = PromptLookupDrafter()
+    private let planCache: PlanCacheDrafter
+    private let speculation: Speculation
+    /// Examples chosen per instruction. The most similar one is decoded right before the instruction
+    /// (small models copy the nearest example); the others are seen in the cache, where they cost nothing.
     public let retrievedExamples: Int
+    private static let working: Int32 = 1
+    /// The sequence of the companion token of single-token batches (see `ContextSource.append`).
+    static let scratch: Int32 = 2
 
     /// - Throws: `EngineError` when the context cannot be made or the prompt cannot be decoded.
-    public init(model: Model, robot: Robot, world: World?, threads: Int? = nil, staticExamples: Bool = false, retrievedExamples: Int = 3) throws(EngineError) {
+    public init(model: Model, robot: Robot, world: World?, threads: Int? = nil, retrievedExamples: Int = 2) throws(EngineError) {
         self.retrievedExamples = retrievedExamples
         self.robot = robot
         self.world = world
         self.model = model
-        context = try Context(model: model, options: ContextOptions(contextLength: max(2048, robot.model.contextLength), batchSize: 512,
-                                                                   threads: threads ?? robot.model.threads))
         let vocab = model.vocabulary
         tokenBytes = vocab.allTokenBytes()
         let ends = Set([vocab.eos, vocab.eot].compactMap { $0 } + (0..<vocab.count).compactMap { i in
             vocab.isEndOfGeneration(Token(i)) ? Token(i) : nil
         })
-        masks = MaskCache(trie: TokenTrie(tokenBytes: tokenBytes, endTokens: Array(ends).sorted()), grammar: PlanGrammar(robot: robot, world: world))
+        trie = TokenTrie(tokenBytes: tokenBytes, endTokens: Array(ends).sorted())
+        masks = MaskCache(trie: trie, grammar: PlanGrammar(robot: robot, world: world))
         normalizer = InstructionNormalizer(robot: robot, world: world)
         stopWords = StopWordMatcher(robot.stopWords)
-        template = ChatTemplate(model: model)
         maxTokens = robot.model.maxTokens
-        let prompt = PromptBuilder(robot: robot, world: world)
         bank = ExampleBank(robot: robot, world: world, normalizer: normalizer)
-        var messages = [ChatMessage(.system, prompt.systemMessage)]
-        if staticExamples {
-            for (instruction, plan) in prompt.examples {
-                messages.append(ChatMessage(.user, normalizer.normalize(instruction)))
-                messages.append(ChatMessage(.assistant, plan))
-            }
+
+        // The conversation's pieces, found by rendering a probe conversation with marker contents.
+        let template = ChatTemplate(model: model)
+        let system = ChatMessage(.system, PromptBuilder(robot: robot, world: world).systemMessage)
+        let marks = ["\u{1}A\u{1}", "\u{1}B\u{1}", "\u{1}C\u{1}"]
+        let probe = template.format([system, ChatMessage(.user, marks[0]), ChatMessage(.assistant, marks[1]), ChatMessage(.user, marks[2])], addAssistant: true)
+        let a = probe.range(of: marks[0])!, b = probe.range(of: marks[1])!, c = probe.range(of: marks[2])!
+        let head = String(probe[..<a.lowerBound])
+        let afterUser = String(probe[a.upperBound..<b.lowerBound])
+        let afterAssistant = String(probe[b.upperBound..<c.lowerBound])
+        self.afterUser = afterUser
+        self.afterAssistant = afterAssistant
+        turnClose = String(probe[c.upperBound...])
+        systemTokens = try vocab.tokenize(head, addSpecial: true, parseSpecial: true)
+        var segments: [(String, [Token])] = []
+        var total = systemTokens.count
+        for e in bank.entries {
+            let t = try vocab.tokenize(e.instruction + afterUser + e.plan + afterAssistant, addSpecial: false, parseSpecial: true)
+            guard total + t.count <= Self.maxCachedTokens else { break }
+            segments.append((e.instruction, t))
+            total += t.count
         }
-        system = messages
-        let staticText = template.format(messages, addAssistant: false)
-        prefixTokens = try vocab.tokenize(staticText, addSpecial: true, parseSpecial: true)
-        let batch = Batch(capacity: 512)
+        let needed = total + 512 + maxTokens + 128
+        context = try Context(model: model, options: ContextOptions(contextLength: max(robot.model.contextLength, (needed + 255) / 256 * 256),
+                                                                   batchSize: 512, threads: threads ?? robot.model.threads, sequences: 3))
+        batch = Batch(capacity: 512)
+        // Decode the static part once, in sequence 0 (both decoding modes share it, so its batching is free).
+        var all = systemTokens
+        var cached: [String: (tokens: [Token], positions: Range<Int>)] = [:]
+        for (instruction, t) in segments {
+            cached[instruction] = (t, all.count..<(all.count + t.count))
+            all += t
+        }
         var position = 0
-        while position < prefixTokens.count {
-            let chunk = Array(prefixTokens[position..<min(prefixTokens.count, position + 512)])
+        while position < all.count {
+            let chunk = Array(all[position..<min(all.count, position + 512)])
             batch.clear()
-            try batch.add(chunk, startingAt: position, logitsAtLast: false)
+            try batch.add(chunk, startingAt: position, sequence: 0, logitsAtLast: false)
             try context.decode(batch)
             position += chunk.count
         }
+        self.cached = cached
+        let tokenize: (String) -> [Int32] = { (try? vocab.tokenize($0, addSpecial: false, parseSpecial: false)) ?? [] }
+        let examples: [(instruction: String, plan: [ActionCall])] = bank.entries.compactMap { e in
+            PlanText.parse(e.plan, robot: robot).map { (e.instruction, $0) }
+        }
+        lexicon = LexiconDrafter(robot: robot, world: world, examples: examples, tokenize: tokenize)
+        planCache = PlanCacheDrafter(tokenize: tokenize)
+        speculation = Speculation(drafters: [planCache, lexicon, lookup])
     }
 
-    /// Tokens of the static prompt kept in the KV cache.
-    public var staticPromptTokens: Int { prefixTokens.count }
+    /// The most tokens in one batch while translating. llama.cpp's CPU flash attention computes a token's
+    /// logits bit-for-bit alike in any batch of 2 to 63 tokens; from 64 query rows on it switches to a
+    /// tiled kernel that sums in another order (measured on SmolLM2: |Δlogit| up to 1.5 and argmax
+    /// flips; see `BatchInvarianceTests`). Lossless speculation relies on the former, so no batch is larger.
+    public static let batchLimit = 63
+
+    /// The most tokens of examples kept in the cache (bounds start-up time: about 6 ms per token on 2 cores).
+    static let maxCachedTokens = 4096
+
+    /// Tokens decoded once and kept in the KV cache (system prompt and example bank).
+    public var staticPromptTokens: Int { systemTokens.count + cached.values.map(\.tokens.count).reduce(0, +) }
+
+    /// Draft statistics summed over every instruction so far, by drafter.
+    public var drafterStats: [(String, DrafterStats)] { speculation.statsByName }
+
+    /// Grounding: the entity classes cut down to what the instruction mentions, plus where the
+    /// mentioned objects are, so the model chooses among a few candidates rather than the whole world.
+    /// A class with no member mentioned keeps all its members, so every action stays possible; every
+    /// plan is still valid for the whole world. Nil when the instruction names no entity.
+    func grounding(for normalized: String) -> [String: [String]]? {
+        guard let world else { return nil }
+        let words = Set(InstructionNormalizer.tokenize(normalized))
+        var named = Set(world.entityNames.filter(words.contains))
+        guard !named.isEmpty else { return nil }
+        for o in world.objects where named.contains(o.name) {
+            if case .on(let surface) = o.location { named.insert(surface) }
+        }
+        var classes = world.entityClasses
+        for (cls, members) in classes {
+            let kept = members.filter(named.contains)
+            if !kept.isEmpty { classes[cls] = kept }
+        }
+        return classes
+    }
+
+    private func masks(for normalized: String) -> MaskCache {
+        guard groundsGrammar, let g = grounding(for: normalized) else { return masks }
+        if let m = grounded[g] { return m }
+        let m = MaskCache(trie: trie, grammar: PlanGrammar(robot: robot, world: world, entities: g))
+        grounded[g] = m
+        groundedOrder.append(g)
+        if groundedOrder.count > 64 { grounded[groundedOrder.removeFirst()] = nil }
+        return m
+    }
 
     /// Translates one instruction.
-    public func translate(_ instruction: String) throws -> Translation {
+    /// - Parameter speculative: use drafters (the plan is the same either way; only the speed differs).
+    public func translate(_ instruction: String, speculative: Bool = true) throws -> Translation {
         let start = monotonicMilliseconds()
         var timing = Translation.Timing()
         if stopWords.matches(instruction) {
@@ -117,30 +245,49 @@ public final class Translator {
             return Translation(outcome: "estop", actions: stop, normalizedInstruction: instruction, timing: timing)
         }
         let normalized = normalizer.normalize(instruction)
-        // The suffix: what the template adds for the new user turn and the assistant's opening.
-        var turns: [ChatMessage] = []
-        for e in bank.select(for: normalized, k: retrievedExamples) {
-            turns.append(ChatMessage(.user, e.instruction))
-            turns.append(ChatMessage(.assistant, e.plan))
+        // Sequence 1 sees the system prompt and the retrieved examples, in cache order.
+        context.removeTokens(sequence: Self.working, from: 0)
+        context.shareTokens(0, with: Self.working, positions: 0..<systemTokens.count)
+        var visible = systemTokens
+        var end = systemTokens.count
+        let selected = bank.select(for: normalized, k: retrievedExamples)
+        let fresh = decodesNearestExample ? selected.suffix(1) : []
+        let chosen = selected.dropLast(fresh.count).compactMap { cached[$0.instruction] }.sorted { $0.positions.lowerBound < $1.positions.lowerBound }
+        for e in chosen {
+            context.shareTokens(0, with: Self.working, positions: e.positions)
+            visible += e.tokens
+            end = e.positions.upperBound
         }
-        let full = template.format(system + turns + [ChatMessage(.user, normalized)], addAssistant: true)
-        let staticText = template.format(system, addAssistant: false)
-        let suffixText = full.hasPrefix(staticText) ? String(full.dropFirst(staticText.count)) : full
-        let suffix = try model.vocabulary.tokenize(suffixText, addSpecial: false, parseSpecial: true)
-        context.removeTokens(from: prefixTokens.count)
-        var source = ContextSource(context: context, batch: Batch(capacity: 512), position: prefixTokens.count)
-        try source.append(suffix)
-        let afterPrefill = monotonicMilliseconds()
-        timing.prefillMs = afterPrefill - start
-        let decoder = ConstrainedDecoder(masks: masks, tokenBytes: tokenBytes, maxTokens: maxTokens)
-        let result = try decoder.decode(&source)
-        timing.decodeMs = monotonicMilliseconds() - afterPrefill
-        timing.forwardPasses = result.stats.forwardPasses + 1
-        timing.tokens = result.stats.tokens
-        timing.forcedTokens = result.stats.forcedTokens
+        let nearest = fresh.last.map { $0.instruction + afterUser + $0.plan + afterAssistant } ?? ""
+        let suffix = try model.vocabulary.tokenize(nearest + normalized + turnClose, addSpecial: false, parseSpecial: true)
+        var source = ContextSource(context: context, batch: batch, sequence: Self.working, position: end)
+        let decoder = ConstrainedDecoder(masks: masks(for: normalized), tokenBytes: tokenBytes, maxTokens: maxTokens, batchCapacity: Self.batchLimit)
+        var spec: Speculation?
+        let before = speculation.stats
+        if speculative {
+            planCache.reset(instruction: normalized)
+            lexicon.reset(instruction: normalized, nearest: selected.reversed().map(\.instruction))
+            lookup.reset(prompt: visible + suffix)
+            spec = speculation
+        }
+        let result = try decoder.decode(&source, prompt: suffix, speculation: spec, guide: lexicon.guide(for: normalized, bonus: guideBonus))
         let text = String(decoding: result.bytes, as: UTF8.self)
         let calls = PlanText.parse(text, robot: robot) ?? []
+        if speculative, result.finished { planCache.remember(instruction: normalized, plan: text) }
         timing.totalMs = monotonicMilliseconds() - start
+        timing.prefillMs = result.stats.firstPassMs
+        timing.decodeMs = timing.totalMs - result.stats.firstPassMs
+        timing.promptTokens = suffix.count
+        timing.forwardPasses = result.stats.forwardPasses
+        timing.tokens = result.stats.tokens
+        timing.forcedTokens = result.stats.forcedTokens
+        timing.draftTokens = result.stats.draftTokens
+        timing.acceptedTokens = result.stats.acceptedTokens
+        if speculative {
+            timing.drafters = zip(speculation.statsByName, before).map { now, then in
+                (now.0, DrafterStats(drafts: now.1.drafts - then.drafts, proposed: now.1.proposed - then.proposed, accepted: now.1.accepted - then.accepted))
+            }
+        }
         return Translation(outcome: calls.isEmpty ? "no_action" : "ok", actions: calls, normalizedInstruction: normalized, timing: timing)
     }
 }

@@ -122,6 +122,14 @@ public final class Context {
         return try body(UnsafeBufferPointer(start: p, count: model.vocabulary.count))
     }
 
+    /// The logits at batch index `i` of the last decode, without a copy. The pointer is valid only until
+    /// the next decode on this context; read it right away.
+    /// - Throws: `.noLogits` when that index did not request logits.
+    public func logitsPointer(at i: Int) throws(EngineError) -> UnsafePointer<Float> {
+        guard let p = llama_get_logits_ith(pointer, Int32(i)) else { throw .noLogits(batchIndex: i) }
+        return UnsafePointer(p)
+    }
+
     /// A copy of the logits at batch index `i` of the last decode.
     public func logits(at i: Int) throws(EngineError) -> [Float] {
         guard let p = llama_get_logits_ith(pointer, Int32(i)) else { throw .noLogits(batchIndex: i) }
@@ -143,6 +151,11 @@ public final class Context {
     /// Copies positions `0..<length` (nil = all) of one sequence to another (shares the cells).
     public func copySequence(_ source: Int32, to destination: Int32, length: Int? = nil) {
         llama_memory_seq_cp(memory, source, destination, 0, Int32(length ?? -1))
+    }
+
+    /// Makes positions `range` of one sequence visible to another too (the cells are shared, not copied).
+    public func shareTokens(_ source: Int32, with destination: Int32, positions range: Range<Int>) {
+        llama_memory_seq_cp(memory, source, destination, Int32(range.lowerBound), Int32(range.upperBound))
     }
 
     /// Empties the whole KV cache.

@@ -26,7 +26,7 @@ struct Translate: AsyncParsableCommand {
     var threads: Int = 2
     @Option(name: .long, help: "A JSONL file of {\"instruction\": ...} lines.")
     var input: String?
-    @Flag(name: .long, help: "Plain decoding without speculation (speculative decoding is not built yet, so both are the same today).")
+    @Flag(name: .long, help: "Plain decoding without drafters (the plan is the same; only the speed differs).")
     var noSpeculation = false
     @Argument(help: "The instruction.")
     var instruction: String?
@@ -54,7 +54,7 @@ struct Translate: AsyncParsableCommand {
             }
             if let instruction {
                 guard let schema = defaultSchema else { throw fail("no robot or tools given") }
-                emit(instruction, try translator("default", schema).translate(instruction))
+                emit(instruction, try translator("default", schema).translate(instruction, speculative: !noSpeculation))
                 return
             }
             guard let input, let data = FileManager.default.contents(atPath: input) else { throw fail("\(input ?? ""): cannot read the file") }
@@ -66,10 +66,10 @@ struct Translate: AsyncParsableCommand {
                 if let lineTools = object["tools"] {
                     let robot: Robot
                     do { robot = try ToolSet.robot(from: lineTools, file: "\(input):\(n + 1)") } catch { throw fail("\(input):\(n + 1) \(error)") }
-                    emit(text, try translator("line-tools:\(lineTools.description)", (robot, nil)).translate(text))
+                    emit(text, try translator("line-tools:\(lineTools.description)", (robot, nil)).translate(text, speculative: !noSpeculation))
                 } else {
                     guard let schema = defaultSchema else { throw fail("\(input):\(n + 1): no tools on the line and no --robot or --tools given") }
-                    emit(text, try translator("default", schema).translate(text))
+                    emit(text, try translator("default", schema).translate(text, speculative: !noSpeculation))
                 }
             }
         } catch let e as EngineError {
@@ -111,6 +111,10 @@ struct Translate: AsyncParsableCommand {
             ("decode_ms", .number(round3(t.timing.decodeMs))), ("forward_passes", .integer(Int64(t.timing.forwardPasses))),
             ("tokens", .integer(Int64(t.timing.tokens))), ("draft_tokens", .integer(Int64(t.timing.draftTokens))),
             ("accepted_tokens", .integer(Int64(t.timing.acceptedTokens))), ("forced_tokens", .integer(Int64(t.timing.forcedTokens))),
+            ("prompt_tokens", .integer(Int64(t.timing.promptTokens))),
+            ("drafters", .object(t.timing.drafters.map { name, s in
+                (name, .object([("drafts", .integer(Int64(s.drafts))), ("proposed", .integer(Int64(s.proposed))), ("accepted", .integer(Int64(s.accepted)))]))
+            })),
         ])
         let line: JSONValue = .object([("instruction", .string(instruction)), ("outcome", .string(t.outcome)), ("actions", .array(actions)), ("timing", timing)])
         FileHandleOutput.writeStdout(line.description + "\n")

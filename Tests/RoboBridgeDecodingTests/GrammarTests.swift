@@ -27,9 +27,16 @@ enum Vocab {
 struct RandomLogits: LogitsSource {
     var seed: UInt64
     var step: UInt64 = 0
-    mutating func append(_ tokens: [Int32]) throws { step &+= UInt64(tokens.count) }
-    func logit(_ token: Int32) -> Float {
-        var z = seed &+ step &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: Int64(token)) &* 0xBF58_476D_1CE4_E5B9
+    var firstRow = 0
+    /// The logits at a position depend on the position only (as a real model's depend on the tokens before).
+    mutating func append(_ tokens: [Int32], logitsFrom: Int) throws {
+        firstRow = Int(step)
+        step &+= UInt64(tokens.count)
+    }
+    mutating func rollback(_ count: Int) throws { step &-= UInt64(count) }
+    func logit(_ token: Int32, row: Int) -> Float {
+        let position = UInt64(firstRow + row)
+        var z = seed &+ position &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: Int64(token)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
@@ -108,7 +115,7 @@ struct GrammarTests {
         var actionsSeen = Set<String>(), unfinished = 0
         for seed in 0..<count {
             var source = RandomLogits(seed: UInt64(seed) &* 7919)
-            let result = try decoder.decode(&source)
+            let result = try decoder.decode(&source, prompt: [0])
             let text = String(decoding: result.bytes, as: UTF8.self)
             let plan = try #require(PlanText.parse(text, robot: robot), "did not parse: \(text)")
             #expect(plan.count <= robot.limits.maxPlanActions)
