@@ -37,7 +37,10 @@ public struct InstructionNormalizer: Sendable {
                 if let values = p.values { for v in values { phrases[words(v)] = v; known.formUnion(words(v)) } }
             }
         }
-        self.phrases = phrases
+        // A single word that names one of the robot's actions stays a verb ("dock", "return home"),
+        // even where the world has an entity or alias of that name.
+        let actionWords = Set(robot.actions.flatMap { words($0.name) })
+        self.phrases = phrases.filter { $0.key.count > 1 || !actionWords.contains($0.key[0]) || $0.key[0] == $0.value }
         longestPhrase = phrases.keys.map(\.count).max() ?? 1
         self.known = known.filter { $0.count >= 3 && $0.allSatisfy(\.isLetter) }
         let units = robot.actions.flatMap(\.parameters).compactMap(\.unit)

@@ -8,6 +8,10 @@ import RoboBridgeConfig
 ///   and its plan with the arguments that came from the instruction replaced by slots: the i-th entity
 ///   mentioned, where the i-th mentioned object lies, the i-th number (or its negation). An instruction
 ///   of the same shape instantiates the template with its own entities and numbers.
+/// - **Near templates**: failing an exact shape, the templates with the same mentions in the same order
+///   whose other words differ in at most two ("take the book to …" finds "bring the apple to …").
+/// - **Prerequisites**: calls the examples always show before a call (`navigate_to` to where an object
+///   lies before `pick`) are inserted where a parsed plan lacks them.
 /// - **Clauses**: an instruction that matches no template whole is split at "and", "then" and commas,
 ///   and each clause is matched by itself.
 /// - **Nearest examples**: the examples retrieved for the instruction (the ones the model sees and
@@ -36,6 +40,16 @@ public final class LexiconDrafter: Drafter {
     private let locationOf: [String: String]
     private var templates: [[String]: [Template]] = [:]
     private var templateOf: [String: Template] = [:]
+    private var shaped: [(shape: [String], template: Template)] = []
+    /// "`after` is preceded by `before`": learnt from consecutive calls of the examples whose arguments
+    /// come from the same mention (`place(target=Y)` after `navigate_to(target=Y)`; `pick(object=X)`
+    /// after `navigate_to(target=<where X lies>)`).
+    struct Prerequisite: Hashable {
+        var after: String, afterParam: String
+        var before: String, beforeParam: String
+        var viaLocation: Bool
+    }
+    private var prerequisites: [Prerequisite] = []
     private let texts: CandidateTexts
     private static let filler: Set<String> = ["the", "a", "an", "please", "now", "can", "could", "you", "would", "kindly", "just", "then", "and", ","]
 
@@ -56,7 +70,60 @@ public final class LexiconDrafter: Drafter {
             guard let t = template(plan, entities: entities, numbers: numbers) else { continue }
             templates[shape, default: []].append(t)
             templateOf[instruction] = t
+            shaped.append((shape, t))
+            for (a, b) in zip(t.calls, t.calls.dropFirst()) {
+                for (p, slot) in b.args {
+                    guard case .entity(let j) = slot else { continue }
+                    for (q, s2) in a.args {
+                        var rule: Prerequisite?
+                        if case .entity(j) = s2 { rule = Prerequisite(after: b.name, afterParam: p, before: a.name, beforeParam: q, viaLocation: false) }
+                        if case .locationOf(j) = s2 { rule = Prerequisite(after: b.name, afterParam: p, before: a.name, beforeParam: q, viaLocation: true) }
+                        if let rule, !prerequisites.contains(rule) { prerequisites.append(rule) }
+                    }
+                }
+            }
         }
+    }
+
+    /// Inserts the calls the examples show before a call where the plan lacks them.
+    func withPrerequisites(_ plan: [ActionCall]) -> [ActionCall] {
+        var out: [ActionCall] = []
+        for call in plan {
+            for rule in prerequisites where rule.after == call.name {
+                guard case .string(let v)? = call[rule.afterParam] else { continue }
+                guard let w = rule.viaLocation ? locationOf[v] : v, let action = robot.action(named: rule.before) else { continue }
+                if let last = out.last, last.name == rule.before, last[rule.beforeParam] == .string(w) { continue }
+                let needed = action.normalized(ActionCall(rule.before, [.init(rule.beforeParam, .string(w))]))
+                if action.problem(with: needed, world: world) == nil { out.append(needed) }
+            }
+            out.append(call)
+        }
+        return out
+    }
+
+    private lazy var nameWords: Set<String> = Set(robot.actions.flatMap { $0.name.split(separator: "_").map(String.init) })
+
+    private static let prepositions: Set<String> = ["to", "on", "onto", "in", "into", "at", "up", "of", "over", "by"]
+
+    /// The templates whose mentions (entity classes and numbers, in order) match the text's and whose
+    /// other words differ in at most two (prepositions aside); the nearest ones, when they agree.
+    private func fromNearTemplates(_ text: String) -> [[ActionCall]] {
+        let (shape, entities, numbers) = analyse(text)
+        let slots = shape.filter { $0.hasPrefix("<") }
+        let words = Set(shape.filter { !$0.hasPrefix("<") && !Self.prepositions.contains($0) })
+        var best: (Int, [[ActionCall]]) = (3, [])
+        for (s, t) in shaped where s.filter({ $0.hasPrefix("<") }) == slots {
+            let other = Set(s.filter { !$0.hasPrefix("<") && !Self.prepositions.contains($0) })
+            let d = words.symmetricDifference(other).count
+            // A word naming another action than the template's ("return" of return_home) rules it out.
+            let own = Set(t.calls.flatMap { $0.name.split(separator: "_").map(String.init) })
+            if words.subtracting(other).contains(where: { nameWords.contains($0) && !own.contains($0) }) { continue }
+            // Direction words that differ may flip a number's sign: left to the action-word reading.
+            if words.symmetricDifference(other).contains(where: { Self.opposite[$0] != nil }) { continue }
+            guard d <= best.0, let plan = instantiate(t, entities: entities, numbers: numbers) else { continue }
+            if d < best.0 { best = (d, [plan]) } else if !best.1.contains(plan) { best.1.append(plan) }
+        }
+        return best.1.count == 1 ? best.1 : []
     }
 
     /// The templates learnt, for tests and diagnostics.
@@ -127,18 +194,60 @@ public final class LexiconDrafter: Drafter {
         return (templates[shape] ?? []).compactMap { instantiate($0, entities: entities, numbers: numbers) }
     }
 
-    /// The action whose name words the clause holds, with arguments from the clause.
+    /// Words of an action: its name's (weight 2) and its and its parameters' descriptions' (weight 1), stop words left out.
+    private lazy var actionWords: [(Action, [String: Int])] = robot.actions.map { a in
+        var w: [String: Int] = [:]
+        for text in [a.description] + a.parameters.map(\.description) {
+            for d in InstructionNormalizer.tokenize(text) where d.count > 2 && !Self.stop.contains(d) { w[Self.stem(d)] = 1 }
+        }
+        for n in a.name.split(separator: "_") { w[Self.stem(String(n))] = 2 }
+        return (a, w)
+    }
+    private static let stop: Set<String> = ["the", "and", "for", "with", "its", "all", "once", "where", "what", "while", "into", "from",
+        "that", "this", "are", "can", "out", "put", "get", "place", "object", "robot", "drone", "current", "new"]
+    static func stem(_ w: String) -> String {
+        for suffix in ["ing", "es", "s", "ed"] where w.count > suffix.count + 3 && w.hasSuffix(suffix) { return String(w.dropLast(suffix.count)) }
+        return w
+    }
+
+    /// Direction words: a number said with the opposite of a parameter's positive direction is negated.
+    private static let opposite: [String: String] = ["forward": "back", "forwards": "back", "ahead": "back", "back": "forward",
+        "backward": "forward", "backwards": "forward", "left": "right", "right": "left", "up": "down", "down": "up",
+        "clockwise": "counterclockwise", "counterclockwise": "clockwise"]
+
+    /// The words that mean "negative" for a parameter: the directions its descriptions call negative,
+    /// and the opposites of those they call positive.
+    private func negativeWords(_ action: Action, _ p: Parameter) -> Set<String> {
+        var out = Set<String>()
+        for text in [action.description, p.description] {
+            for part in text.lowercased().split(whereSeparator: { ".;,".contains($0) }) {
+                let words = InstructionNormalizer.tokenize(part.replacingOccurrences(of: "counter-clockwise", with: "counterclockwise"))
+                let dirs = words.filter { Self.opposite[$0] != nil }
+                if words.contains("negative") {
+                    // "ahead (positive) or back (negative)": the direction word right before "negative".
+                    if let i = words.firstIndex(of: "negative"), i > 0, Self.opposite[words[i - 1]] != nil { out.insert(words[i - 1]) }
+                    else if !words.contains("positive") { out.formUnion(dirs) }
+                } else if words.contains("positive") {
+                    for d in dirs { if let o = Self.opposite[d] { out.insert(o) } }
+                }
+            }
+        }
+        // "back" also covers "backward(s)"; "right" stays "right".
+        if out.contains("back") { out.formUnion(["backward", "backwards"]) }
+        if out.contains("forward") { out.formUnion(["forwards", "ahead"]) }
+        return out
+    }
+
+    /// The action the clause's words point to (action name words count double, description words
+    /// once; a tie gives nothing), with its arguments from the clause.
     private func fromActionWords(_ text: String) -> [ActionCall]? {
         let words = InstructionNormalizer.tokenize(text)
         let (_, entities, numbers) = analyse(text)
         let set = Set(words)
-        var best: (Action, Int)?
-        for a in robot.actions {
-            let nameWords = a.name.split(separator: "_").map(String.init)
-            let hits = nameWords.filter { set.contains($0) }.count
-            if hits > 0, hits == nameWords.count || hits >= 2, best == nil || hits > best!.1 { best = (a, hits) }
-        }
-        guard let (action, _) = best else { return nil }
+        let stems = Set(words.map(Self.stem))
+        var scored: [(Action, Int)] = actionWords.map { a, w in (a, w.reduce(0) { $0 + (stems.contains($1.key) ? $1.value : 0) }) }
+        scored.sort { $0.1 > $1.1 }
+        guard let (action, top) = scored.first, top >= 1, scored.count < 2 || scored[1].1 < top else { return nil }
         var call = ActionCall(action.name)
         var numberIndex = 0
         for p in action.parameters {
@@ -151,8 +260,9 @@ public final class LexiconDrafter: Drafter {
                 }
             case .number, .integer:
                 if numberIndex < numbers.count {
-                    let v = numbers[numberIndex]
+                    var v = numbers[numberIndex]
                     numberIndex += 1
+                    if !negativeWords(action, p).isDisjoint(with: set) { v = -v }
                     call.arguments.append(.init(p.name, p.kind == .integer ? .integer(Int(v)) : .number(v)))
                 }
             case .boolean:
@@ -172,7 +282,6 @@ public final class LexiconDrafter: Drafter {
         var out = parsed(instruction)
         let (_, entities, numbers) = analyse(instruction)
         out += nearest.compactMap { templateOf[$0] }.compactMap { instantiate($0, entities: entities, numbers: numbers) }
-        if Self.clauses(instruction).count <= 1, let single = fromActionWords(instruction) { out.append(single) }
         var seen = Set<[ActionCall]>()
         return out.filter { !$0.isEmpty && $0.count <= robot.limits.maxPlanActions && seen.insert($0).inserted }
     }
@@ -181,14 +290,17 @@ public final class LexiconDrafter: Drafter {
     public func parsed(_ instruction: String) -> [[ActionCall]] {
         var out = fromTemplates(instruction)
         let clauses = Self.clauses(instruction)
+        if out.isEmpty, clauses.count <= 1 { out = fromNearTemplates(instruction) }
+        if clauses.count <= 1, out.isEmpty, let single = fromActionWords(instruction) { out.append(single) }
         if clauses.count > 1 {
             var plan: [ActionCall] = []
             for c in clauses {
-                guard let part = fromTemplates(c).first ?? fromActionWords(c) else { plan = []; break }
+                guard let part = fromTemplates(c).first ?? fromNearTemplates(c).first ?? fromActionWords(c) else { plan = []; break }
                 plan += part
             }
             if !plan.isEmpty { out.append(plan) }
         }
+        out = out.map(withPrerequisites)
         var seen = Set<[ActionCall]>()
         return out.filter { !$0.isEmpty && $0.count <= robot.limits.maxPlanActions && seen.insert($0).inserted }
     }

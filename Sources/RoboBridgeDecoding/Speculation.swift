@@ -4,6 +4,12 @@ public struct DraftRequest {
     public var planBytes: [UInt8]
     /// The most tokens the decoder can take now.
     public var limit: Int
+
+    public init(planTokens: [Int32], planBytes: [UInt8], limit: Int) {
+        self.planTokens = planTokens
+        self.planBytes = planBytes
+        self.limit = limit
+    }
 }
 
 /// Proposes the tokens that probably come next. A drafter may be wrong: every draft is checked by the
@@ -38,6 +44,8 @@ public final class Speculation {
     private var misses: [Int]
     public let initialLength: Int
     public let maxLength: Int
+    /// The drafters to ask, by name (nil: all).
+    public var enabled: Set<String>?
 
     public init(drafters: [Drafter], initialLength: Int = 16, maxLength: Int = 64) {
         self.drafters = drafters
@@ -56,7 +64,7 @@ public final class Speculation {
 
     /// The first non-empty proposal, from the preferred drafters not skipped.
     func propose(_ request: DraftRequest) -> (Int, [Int32])? {
-        for (i, d) in drafters.enumerated() where misses[i] < 2 {
+        for (i, d) in drafters.enumerated() where misses[i] < 2 && enabled.map({ $0.contains(d.name) }) ?? true {
             var r = request
             r.limit = min(request.limit, length[i])
             let p = d.propose(r)

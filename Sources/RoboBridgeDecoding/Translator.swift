@@ -38,6 +38,8 @@ struct ContextSource: LogitsSource {
     var position: Int
     private var rows: [UnsafePointer<Float>] = []
     private var firstRow = 0
+    /// The last row of the last batch.
+    private(set) var lastRow = 0
 
     init(context: Context, batch: Batch, sequence: Int32, position: Int) {
         self.context = context
@@ -59,6 +61,7 @@ struct ContextSource: LogitsSource {
         try context.decode(batch)
         position += tokens.count
         firstRow = logitsFrom
+        lastRow = tokens.count - 1
         rows = try (logitsFrom..<tokens.count).map { try context.logitsPointer(at: $0) }
     }
 
@@ -94,7 +97,7 @@ public final class Translator {
     public var decodesNearestExample = false
     /// Logit bonus for tokens that continue a plan the lexicon parser found in the instruction's own
     /// words (0 = off). Applied alike with and without speculation.
-    public var guideBonus: Float = 0
+    public var guideBonus: Float = 20
     /// Grammar grounding on (the default): see `grounding(for:)`.
     public var groundsGrammar = true
     private let normalizer: InstructionNormalizer
@@ -114,6 +117,7 @@ public final class Translator {
     private let lookup = PromptLookupDrafter()
     private let planCache: PlanCacheDrafter
     private let speculation: Speculation
+    private let draft: DraftModelDrafter?
     /// Examples chosen per instruction. The most similar one is decoded right before the instruction
     /// (small models copy the nearest example); the others are seen in the cache, where they cost nothing.
     public let retrievedExamples: Int
@@ -122,7 +126,12 @@ public final class Translator {
     static let scratch: Int32 = 2
 
     /// - Throws: `EngineError` when the context cannot be made or the prompt cannot be decoded.
-    public init(model: Model, robot: Robot, world: World?, threads: Int? = nil, retrievedExamples: Int = 2) throws(EngineError) {
+    /// - Parameter draftModel: a smaller model with the same vocabulary, added as the last drafter.
+    public init(model: Model, robot: Robot, world: World?, threads: Int? = nil, retrievedExamples: Int = 2,
+                draftModel: Model? = nil) throws(EngineError) {
+        if let d = draftModel, d.vocabulary.count != model.vocabulary.count {
+            throw .vocabularyMismatch(draft: d.path, draftTokens: d.vocabulary.count, mainTokens: model.vocabulary.count)
+        }
         self.retrievedExamples = retrievedExamples
         self.robot = robot
         self.world = world
@@ -171,14 +180,7 @@ public final class Translator {
             cached[instruction] = (t, all.count..<(all.count + t.count))
             all += t
         }
-        var position = 0
-        while position < all.count {
-            let chunk = Array(all[position..<min(all.count, position + 512)])
-            batch.clear()
-            try batch.add(chunk, startingAt: position, sequence: 0, logitsAtLast: false)
-            try context.decode(batch)
-            position += chunk.count
-        }
+        try context.decodePrompt(all, sequence: 0, batch: batch)
         self.cached = cached
         let tokenize: (String) -> [Int32] = { (try? vocab.tokenize($0, addSpecial: false, parseSpecial: false)) ?? [] }
         let examples: [(instruction: String, plan: [ActionCall])] = bank.entries.compactMap { e in
@@ -186,7 +188,11 @@ public final class Translator {
         }
         lexicon = LexiconDrafter(robot: robot, world: world, examples: examples, tokenize: tokenize)
         planCache = PlanCacheDrafter(tokenize: tokenize)
-        speculation = Speculation(drafters: [planCache, lexicon, lookup])
+        let systemPrefix = systemTokens, draftThreads = threads ?? robot.model.threads
+        draft = try draftModel.map { m throws(EngineError) in
+            try DraftModelDrafter(model: m, mainVocabularySize: vocab.count, system: systemPrefix, threads: draftThreads)
+        }
+        speculation = Speculation(drafters: [planCache, lexicon, lookup] + (draft.map { [$0] } ?? []))
     }
 
     /// The most tokens in one batch while translating. llama.cpp's CPU flash attention computes a token's
@@ -200,6 +206,12 @@ public final class Translator {
 
     /// Tokens decoded once and kept in the KV cache (system prompt and example bank).
     public var staticPromptTokens: Int { systemTokens.count + cached.values.map(\.tokens.count).reduce(0, +) }
+
+    /// The drafters to use, by name (`plan_cache`, `lexicon`, `prompt_lookup`, `draft_model`); nil: all.
+    public var enabledDrafters: Set<String>? {
+        get { speculation.enabled }
+        set { speculation.enabled = newValue }
+    }
 
     /// Draft statistics summed over every instruction so far, by drafter.
     public var drafterStats: [(String, DrafterStats)] { speculation.statsByName }
@@ -268,6 +280,7 @@ public final class Translator {
             planCache.reset(instruction: normalized)
             lexicon.reset(instruction: normalized, nearest: selected.reversed().map(\.instruction))
             lookup.reset(prompt: visible + suffix)
+            if enabledDrafters?.contains("draft_model") ?? true { try draft?.reset(suffix: suffix, masks: masks(for: normalized)) }
             spec = speculation
         }
         let result = try decoder.decode(&source, prompt: suffix, speculation: spec, guide: lexicon.guide(for: normalized, bonus: guideBonus))

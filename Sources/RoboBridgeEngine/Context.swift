@@ -122,6 +122,19 @@ public final class Context {
         return try body(UnsafeBufferPointer(start: p, count: model.vocabulary.count))
     }
 
+    /// Decodes a prompt into a sequence, in chunks the size of `batch`, without logits (a prefix kept in
+    /// the cache for later decodes).
+    public func decodePrompt(_ tokens: [Token], sequence: Int32 = 0, startingAt start: Int = 0, batch: Batch) throws(EngineError) {
+        var done = 0
+        while done < tokens.count {
+            let chunk = Array(tokens[done..<min(tokens.count, done + batch.capacity)])
+            batch.clear()
+            try batch.add(chunk, startingAt: start + done, sequence: sequence, logitsAtLast: false)
+            try decode(batch)
+            done += chunk.count
+        }
+    }
+
     /// The logits at batch index `i` of the last decode, without a copy. The pointer is valid only until
     /// the next decode on this context; read it right away.
     /// - Throws: `.noLogits` when that index did not request logits.

@@ -10,7 +10,8 @@ import Glibc
 public enum ModelCatalog {
     public static let defaultModel = "smollm2-135m"
     /// The bundled models, by name.
-    public static let bundled = ["smollm2-135m", "gemma3-270m"]
+    /// `smollm2-135m-q4_0` is the default model requantized by the setup: a draft model for speculation.
+    public static let bundled = ["smollm2-135m", "gemma3-270m", "smollm2-135m-q4_0"]
 
     /// Resolves a model name or path.
     /// - Throws: `EngineError.unknownModelName` for a name that is neither bundled nor a path;

@@ -1,6 +1,7 @@
 import Foundation
 import RoboBridgeConfig
 import RoboBridgeDecoding
+import RoboBridgeEngine
 import RoboBridgeProtocol
 
 /// A quality corpus (JSONL) with the robot files its lines name (`<robots>/<id>.yaml` and their worlds).
@@ -29,5 +30,27 @@ struct CorpusFile {
             }
         }
         return CorpusFile(cases: cases, schemas: schemas)
+    }
+}
+
+/// Options shared by the commands that translate.
+enum SpeculationOptions {
+    static let drafterNames: Set<String> = ["plan_cache", "lexicon", "prompt_lookup", "draft_model"]
+
+    /// Loads the draft model, if one is named.
+    static func draftModel(_ ref: String?) throws -> Model? {
+        guard let ref else { return nil }
+        do { return try Model(path: try ModelCatalog.resolve(ref)) } catch { throw fail("--draft-model: \(error)") }
+    }
+
+    /// The drafter names given, checked.
+    static func drafters(_ list: String?) throws -> Set<String>? {
+        guard let list else { return nil }
+        let names = Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let unknown = names.subtracting(drafterNames)
+        guard unknown.isEmpty else {
+            throw fail("--drafters: unknown drafter \(unknown.sorted().joined(separator: ", ")); expected some of \(drafterNames.sorted().joined(separator: ", "))")
+        }
+        return names
     }
 }

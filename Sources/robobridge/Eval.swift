@@ -16,6 +16,10 @@ struct Eval: AsyncParsableCommand {
     var model: String = ModelCatalog.defaultModel
     @Option(name: .long, help: "Folder of robot files, <id>.yaml.")
     var robots = "robots"
+    @Option(name: .long, help: "A draft model for speculation: a smaller model with the same vocabulary (a bundled name or a GGUF path), e.g. smollm2-135m-q4_0.")
+    var draftModel: String?
+    @Option(name: .long, help: "Drafters to use, comma-separated (plan_cache, lexicon, prompt_lookup, draft_model; default: all).")
+    var drafters: String?
     @Option(name: .long, help: "CPU threads.")
     var threads = 2
     @Option(name: .long, help: "Examples retrieved per instruction.")
@@ -35,6 +39,8 @@ struct Eval: AsyncParsableCommand {
         global.bootstrapLogging()
         let loaded = try CorpusFile.load(corpus, robots: robots)
         let cases = loaded.cases
+        let draft = try SpeculationOptions.draftModel(draftModel)
+        let enabled = try SpeculationOptions.drafters(drafters)
         func schema(_ id: String) throws -> (Robot, World?) { loaded.schemas[id]! }
         print("corpus: \(corpus), \(cases.count) instructions")
         for modelRef in model.split(separator: ",").map(String.init) {
@@ -45,7 +51,9 @@ struct Eval: AsyncParsableCommand {
             var latencies: [Double] = [], valid = 0, hits = 0
             for c in cases {
                 let (robot, world) = try schema(c.robot)
-                let translator = try translators[c.robot] ?? Translator(model: model, robot: robot, world: world, threads: threads, retrievedExamples: retrieved)
+                let translator = try translators[c.robot] ?? Translator(model: model, robot: robot, world: world, threads: threads, retrievedExamples: retrieved,
+                                                                           draftModel: draft)
+                translator.enabledDrafters = enabled
                 translator.decodesNearestExample = freshNearestExample
                 translator.groundsGrammar = !noGrounding
                 if let guideBonus { translator.guideBonus = guideBonus }

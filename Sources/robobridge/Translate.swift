@@ -22,6 +22,10 @@ struct Translate: AsyncParsableCommand {
     var tools: String?
     @Option(name: .long, help: "A bundled model (\(ModelCatalog.bundled.joined(separator: ", "))) or a path to a GGUF file (default: the robot file's).")
     var model: String?
+    @Option(name: .long, help: "A draft model for speculation: a smaller model with the same vocabulary (a bundled name or a GGUF path), e.g. smollm2-135m-q4_0.")
+    var draftModel: String?
+    @Option(name: .long, help: "Drafters to use, comma-separated (plan_cache, lexicon, prompt_lookup, draft_model; default: all).")
+    var drafters: String?
     @Option(name: .long, help: "CPU threads.")
     var threads: Int = 2
     @Option(name: .long, help: "A JSONL file of {\"instruction\": ...} lines.")
@@ -45,10 +49,13 @@ struct Translate: AsyncParsableCommand {
             if let tools { defaultSchema = (try loadTools(tools), nil) }
             let modelRef = model ?? defaultSchema?.0.model.name ?? ModelCatalog.defaultModel
             let loaded = try Model(path: try ModelCatalog.resolve(modelRef))
+            let draft = try SpeculationOptions.draftModel(draftModel)
+            let enabled = try SpeculationOptions.drafters(drafters)
             var translators: [String: Translator] = [:]
             func translator(_ key: String, _ schema: (Robot, World?)) throws -> Translator {
                 if let t = translators[key] { return t }
-                let t = try Translator(model: loaded, robot: schema.0, world: schema.1, threads: threads)
+                let t = try Translator(model: loaded, robot: schema.0, world: schema.1, threads: threads, draftModel: draft)
+                t.enabledDrafters = enabled
                 translators[key] = t
                 return t
             }

@@ -18,6 +18,10 @@ struct TranslateBench: AsyncParsableCommand {
     var models: String = ModelCatalog.defaultModel
     @Option(name: .long, help: "Folder of robot files, <id>.yaml.")
     var robots = "robots"
+    @Option(name: .long, help: "A draft model for speculation: a smaller model with the same vocabulary (a bundled name or a GGUF path), e.g. smollm2-135m-q4_0.")
+    var draftModel: String?
+    @Option(name: .long, help: "Drafters to use, comma-separated (plan_cache, lexicon, prompt_lookup, draft_model; default: all).")
+    var drafters: String?
     @Option(name: .long, help: "CPU threads.")
     var threads = 2
     @Option(name: .long, help: "Passes over the corpus (each instruction is timed once per pass and mode; the plan cache is cleared between passes).")
@@ -26,6 +30,8 @@ struct TranslateBench: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         let file = try CorpusFile.load(corpus, robots: robots)
+        let draft = try SpeculationOptions.draftModel(draftModel)
+        let enabled = try SpeculationOptions.drafters(drafters)
         print("corpus: \(corpus), \(file.cases.count) instructions, \(repetitions) pass(es), \(threads) threads")
         for modelRef in models.split(separator: ",").map(String.init) {
             let model: Model
@@ -39,7 +45,8 @@ struct TranslateBench: AsyncParsableCommand {
                 var translators: [String: Translator] = [:]  // fresh per pass: an empty plan cache
                 for (i, c) in file.cases.enumerated() {
                     let (robot, world) = file.schemas[c.robot]!
-                    let t = try translators[c.robot] ?? Translator(model: model, robot: robot, world: world, threads: threads)
+                    let t = try translators[c.robot] ?? Translator(model: model, robot: robot, world: world, threads: threads, draftModel: draft)
+                    t.enabledDrafters = enabled
                     translators[c.robot] = t
                     // Alternate which mode goes first, so warm caches favour neither.
                     let speculativeFirst = i % 2 == 0

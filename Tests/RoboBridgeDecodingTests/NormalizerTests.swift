@@ -36,3 +36,14 @@ struct NormalizerTests {
         #expect(picked.last?.plan == "navigate_to(target=\"kitchen\")")
     }
 }
+
+@Suite("Normalizer and action words")
+struct ActionWordNormalizerTests {
+    @Test func actionNamesStayVerbsEvenWhenAnAliasSharesTheWord() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let n = InstructionNormalizer(robot: rover, world: world)
+        #expect(world.aliases["dock"] == "charging_dock")
+        #expect(n.normalize("go to the living room and then dock") == "go to the living_room and then dock")
+        #expect(n.normalize("go to the charging dock") == "go to the charging_dock")
+    }
+}

@@ -50,4 +50,35 @@ struct TranslatorTests {
         let r = try t.translate("switch the office lamp on")
         for call in r.actions { #expect(robot.action(named: call.name)?.problem(with: call, world: nil) == nil) }
     }
+
+    /// The draft-model drafter, with the default model requantized to Q4_0 by the setup (same vocabulary):
+    /// the plans are exactly those of plain decoding, and its drafts are used.
+    @Test func draftModelSpeculationIsLossless() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let draft = try Model(path: try ModelCatalog.resolve("smollm2-135m-q4_0"))
+        let t = try Translator(model: try Self.model.get(), robot: rover, world: world, draftModel: draft)
+        t.enabledDrafters = ["draft_model"]
+        var accepted = 0
+        for s in ["go to the kitchen", "put the blue mug on the coffee table", "turn left ninety degrees", "back up fifty centimeters",
+                  "go to the bathroom and then dock", "what is the weather?", "say hello to everyone"] {
+            let plain = try t.translate(s, speculative: false)
+            let fast = try t.translate(s, speculative: true)
+            #expect(fast.actions == plain.actions && fast.outcome == plain.outcome, "\(s): \(plain.actions) vs \(fast.actions)")
+            let d = try #require(fast.timing.drafters.first { $0.0 == "draft_model" }?.1)
+            #expect(fast.timing.drafters.allSatisfy { $0.0 == "draft_model" || $0.1.drafts == 0 })
+            accepted += d.accepted
+        }
+        #expect(accepted > 0)
+    }
+
+    @Test func draftModelWithAnotherVocabularyIsRefused() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let gemma = try Model(path: try ModelCatalog.resolve("gemma3-270m"))
+        #expect {
+            _ = try Translator(model: try Self.model.get(), robot: rover, world: world, draftModel: gemma)
+        } throws: { error in
+            guard case EngineError.vocabularyMismatch(_, let d, let m) = error else { return false }
+            return d != m
+        }
+    }
 }
