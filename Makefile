@@ -43,6 +43,7 @@ bench: build
 	$(BIN) bench engine --model gemma3-270m
 	$(BIN) bench zmq
 	$(BIN) bench translate --models smollm2-135m,gemma3-270m
+	$(BIN) bench mask
 
 clean:
 	rm -rf .build

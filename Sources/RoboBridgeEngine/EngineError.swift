@@ -28,6 +28,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case noLogits(batchIndex: Int)
     /// The chat template could not be applied and no fallback applies.
     case chatTemplateFailed(template: String)
+    /// llama.cpp could not parse a GBNF grammar.
+    case grammarRejected(grammar: String)
     /// A draft model whose vocabulary is not the main model's.
     case vocabularyMismatch(draft: String, draftTokens: Int, mainTokens: Int)
 
@@ -49,6 +51,7 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .decodeFailed(let code): "llama_decode failed with code \(code)"
         case .noLogits(let i): "no logits were requested at batch index \(i)"
         case .chatTemplateFailed(let t): "chat template could not be applied: \(t.prefix(80))"
+        case .grammarRejected(let g): "llama.cpp rejected the GBNF grammar: \(g.prefix(200))"
         case .vocabularyMismatch(let d, let dn, let mn):
             "draft model \(d) has a vocabulary of \(dn) tokens, the main model \(mn): a draft model must share the main model's vocabulary"
         }
