@@ -20,7 +20,7 @@ build: setup
 
 demo: build
 	@echo "== rover (robots/rover.yaml, simulator/worlds/apartment.yaml), default model smollm2-135m =="
-	@printf '%s\n' '{"instruction": "go to the kitchen"}' '{"instruction": "turn left ninety degrees"}' \
+	@printf '%s\n' '{"instruction": "go to the kitchen"}' '{"instruction": "put the blue mug on the coffee table"}' '{"instruction": "turn left ninety degrees"}' \
 	  '{"instruction": "drive forward 20 cm"}' '{"instruction": "set the speed to half a meter per second"}' \
 	  '{"instruction": "STOP!"}' '{"instruction": "what is the weather in Paris?"}' > .build/demo-rover.jsonl
 	$(BIN) translate --robot robots/rover.yaml --input .build/demo-rover.jsonl

@@ -118,6 +118,11 @@ public final class LexiconDrafter: Drafter {
             // A word naming another action than the template's ("return" of return_home) rules it out.
             let own = Set(t.calls.flatMap { $0.name.split(separator: "_").map(String.init) })
             if words.subtracting(other).contains(where: { nameWords.contains($0) && !own.contains($0) }) { continue }
+            // A template with its own free text ("say hello") would copy that text: left to the action-word reading.
+            if t.calls.contains(where: { c in c.args.contains { name, slot in
+                if case .literal(.string) = slot, robot.action(named: c.name)?.parameter(named: name)?.kind == .string { return true }
+                return false
+            } }) { continue }
             // Direction words that differ may flip a number's sign: left to the action-word reading.
             if words.symmetricDifference(other).contains(where: { Self.opposite[$0] != nil }) { continue }
             guard d <= best.0, let plan = instantiate(t, entities: entities, numbers: numbers) else { continue }
@@ -269,7 +274,13 @@ public final class LexiconDrafter: Drafter {
                 if set.contains("on") || set.contains("enable") { call.arguments.append(.init(p.name, .bool(true))) }
                 else if set.contains("off") || set.contains("disable") { call.arguments.append(.init(p.name, .bool(false))) }
             case .string:
-                break
+                // The words after the action's own ("take a photo of the barn" → "the barn", "say hello" → "hello").
+                let weights = actionWords.first { $0.0.name == action.name }?.1 ?? [:]
+                let anchor = words.lastIndex { weights[Self.stem($0)] == 2 } ?? words.lastIndex { weights[Self.stem($0)] != nil }
+                guard let anchor else { break }
+                var rest = Array(words[(anchor + 1)...]).filter { !$0.allSatisfy(\.isPunctuation) }
+                if let first = rest.first, ["of", "that", "to", "saying"].contains(first) { rest.removeFirst() }
+                if !rest.isEmpty { call.arguments.append(.init(p.name, .string(rest.joined(separator: " ").replacingOccurrences(of: "_", with: " ")))) }
             }
         }
         call = action.normalized(call)

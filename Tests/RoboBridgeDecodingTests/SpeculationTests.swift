@@ -95,6 +95,9 @@ struct SpeculationTests {
         #expect(parse("grab the keys") == ["navigate_to(target=\"coffee_table\")\npick(object=\"keys\")"])
         // Clauses.
         #expect(parse("go to the kitchen and then dock") == ["navigate_to(target=\"kitchen\")\ndock()"])
+        // Text arguments: the words after the action's own.
+        #expect(parse("say hello") == ["say(text=\"hello\")"])
+        #expect(parse("say goodbye and dock") == ["say(text=\"goodbye\")\ndock()"])
         // Nothing for what no action serves.
         #expect(parse("tell me a joke about cats").isEmpty)
     }
