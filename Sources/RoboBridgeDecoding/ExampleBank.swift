@@ -18,10 +18,7 @@ public struct ExampleBank: Sendable {
     private let classOf: [String: String]
 
     public init(robot: Robot, world: World?, normalizer: InstructionNormalizer) {
-        var classOf: [String: String] = [:]
-        for (cls, members) in (world?.entityClasses ?? [:]).sorted(by: { $0.key < $1.key }) where cls != "room" {
-            for m in members where classOf[m] == nil || cls == "object" || cls == "waypoint" { classOf[m] = cls }
-        }
+        let classOf = Self.entityClass(in: world)
         self.classOf = classOf
         var entries: [(String, String)] = robot.examples.map { (normalizer.normalize($0.instruction), PlanText.render($0.plan)) }
         // One generated example per action: its name as words, with arguments from the world or the schema.
@@ -65,6 +62,15 @@ public struct ExampleBank: Sendable {
         var seen = Set<String>()
         let classOfCopy = classOf
         self.entries = entries.filter { seen.insert($0.0).inserted }.map { Entry(instruction: $0.0, plan: $0.1, shape: Self.shape($0.0, classOfCopy)) }
+    }
+
+    /// Each entity's class for matching (`object` and `waypoint` win over `place`; rooms left out).
+    static func entityClass(in world: World?) -> [String: String] {
+        var classOf: [String: String] = [:]
+        for (cls, members) in (world?.entityClasses ?? [:]).sorted(by: { $0.key < $1.key }) where cls != "room" {
+            for m in members where classOf[m] == nil || cls == "object" || cls == "waypoint" { classOf[m] = cls }
+        }
+        return classOf
     }
 
     static func shape(_ text: String, _ classOf: [String: String]) -> Set<String> {

@@ -56,11 +56,7 @@ public final class LexiconDrafter: Drafter {
     public init(robot: Robot, world: World?, examples: [(instruction: String, plan: [ActionCall])], tokenize: @escaping (String) -> [Int32]) {
         self.robot = robot
         self.world = world
-        var classOf: [String: String] = [:]
-        for (cls, members) in (world?.entityClasses ?? [:]).sorted(by: { $0.key < $1.key }) where cls != "room" {
-            for m in members where classOf[m] == nil || cls == "object" || cls == "waypoint" { classOf[m] = cls }
-        }
-        self.classOf = classOf
+        classOf = ExampleBank.entityClass(in: world)
         var locationOf: [String: String] = [:]
         for o in world?.objects ?? [] { if case .on(let s) = o.location { locationOf[o.name] = s } }
         self.locationOf = locationOf
@@ -289,8 +285,9 @@ public final class LexiconDrafter: Drafter {
 
     /// Candidate plans for an instruction, most trusted first.
     /// - Parameter nearest: instructions of the examples retrieved for it, most similar first.
-    public func candidates(for instruction: String, nearest: [String] = []) -> [[ActionCall]] {
-        var out = parsed(instruction)
+    /// - Parameter parsed: `parsed(instruction)`, when already at hand.
+    public func candidates(for instruction: String, nearest: [String] = [], parsed: [[ActionCall]]? = nil) -> [[ActionCall]] {
+        var out = parsed ?? self.parsed(instruction)
         let (_, entities, numbers) = analyse(instruction)
         out += nearest.compactMap { templateOf[$0] }.compactMap { instantiate($0, entities: entities, numbers: numbers) }
         var seen = Set<[ActionCall]>()
@@ -330,15 +327,14 @@ public final class LexiconDrafter: Drafter {
         return out
     }
 
-    /// Parses the instruction before decoding.
-    public func reset(instruction: String, nearest: [String] = []) {
-        texts.set(candidates(for: instruction, nearest: nearest).map(PlanText.render))
+    /// Sets the candidates to draft from, before decoding.
+    public func reset(candidates: [[ActionCall]]) {
+        texts.set(candidates.map(PlanText.render))
     }
 
-    /// The parsed plans as a decoding guide (see `ConstrainedDecoder.decode`).
-    public func guide(for instruction: String, bonus: Float) -> Guide? {
-        let plans = parsed(instruction)
-        return plans.isEmpty || bonus == 0 ? nil : Guide(plans: plans.map(PlanText.render), bonus: bonus)
+    /// Parsed plans as a decoding guide (see `ConstrainedDecoder.decode`).
+    public static func guide(_ plans: [[ActionCall]], bonus: Float) -> Guide? {
+        plans.isEmpty || bonus == 0 ? nil : Guide(plans: plans.map(PlanText.render), bonus: bonus)
     }
 
     public func propose(_ r: DraftRequest) -> [Int32] { texts.propose(r) }

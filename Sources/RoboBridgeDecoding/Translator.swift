@@ -213,9 +213,6 @@ public final class Translator {
         set { speculation.enabled = newValue }
     }
 
-    /// Draft statistics summed over every instruction so far, by drafter.
-    public var drafterStats: [(String, DrafterStats)] { speculation.statsByName }
-
     /// Grounding: the entity classes cut down to what the instruction mentions, plus where the
     /// mentioned objects are, so the model chooses among a few candidates rather than the whole world.
     /// A class with no member mentioned keeps all its members, so every action stays possible; every
@@ -273,17 +270,19 @@ public final class Translator {
         let nearest = fresh.last.map { $0.instruction + afterUser + $0.plan + afterAssistant } ?? ""
         let suffix = try model.vocabulary.tokenize(nearest + normalized + turnClose, addSpecial: false, parseSpecial: true)
         var source = ContextSource(context: context, batch: batch, sequence: Self.working, position: end)
-        let decoder = ConstrainedDecoder(masks: masks(for: normalized), tokenBytes: tokenBytes, maxTokens: maxTokens, batchCapacity: Self.batchLimit)
+        let grammarMasks = masks(for: normalized)
+        let parsed = lexicon.parsed(normalized)
+        let decoder = ConstrainedDecoder(masks: grammarMasks, tokenBytes: tokenBytes, maxTokens: maxTokens, batchCapacity: Self.batchLimit)
         var spec: Speculation?
         let before = speculation.stats
         if speculative {
             planCache.reset(instruction: normalized)
-            lexicon.reset(instruction: normalized, nearest: selected.reversed().map(\.instruction))
+            lexicon.reset(candidates: lexicon.candidates(for: normalized, nearest: selected.reversed().map(\.instruction), parsed: parsed))
             lookup.reset(prompt: visible + suffix)
-            if enabledDrafters?.contains("draft_model") ?? true { try draft?.reset(suffix: suffix, masks: masks(for: normalized)) }
+            if enabledDrafters?.contains("draft_model") ?? true { try draft?.reset(suffix: suffix, masks: grammarMasks) }
             spec = speculation
         }
-        let result = try decoder.decode(&source, prompt: suffix, speculation: spec, guide: lexicon.guide(for: normalized, bonus: guideBonus))
+        let result = try decoder.decode(&source, prompt: suffix, speculation: spec, guide: LexiconDrafter.guide(parsed, bonus: guideBonus))
         let text = String(decoding: result.bytes, as: UTF8.self)
         let calls = PlanText.parse(text, robot: robot) ?? []
         if speculative, result.finished { planCache.remember(instruction: normalized, plan: text) }
