@@ -90,25 +90,30 @@ public struct GrammarState: Hashable, Sendable {
     var calls = 0
     /// Inside a quoted value: whether the opening quote has been read.
     var quoted = false
-    /// Inside free text: characters so far, the last byte, and UTF-8 continuation bytes still owed.
-    /// (The text itself does not matter to the grammar, so states — and cached masks — are shared.)
-    var textChars: Int16 = 0
-    var lastSpace = false
-    var owed: Int8 = 0
-    /// The allowed range of the next continuation byte, where UTF-8 narrows it (no overlong forms, no
-    /// surrogates, nothing above U+10FFFF): 0 any, 1 A0-BF, 2 80-9F, 3 90-BF, 4 80-8F.
-    var nextRange: UInt8 = 0
+    /// Inside free text: where the text stands (the text itself does not matter to the grammar, so
+    /// states — and cached masks — are shared).
+    var text = TextCursor()
 
     public init() {}
 
     /// The key under which masks are cached. Inside free text, a state with more room left than any
     /// token can fill allows the same tokens as any other such state, so they share one key.
-    public func cacheKey(_ g: PlanGrammar) -> GrammarState {
-        guard phase == .value, quoted, textChars > 0, case .text(let maxLength) = g.calls[call].params[param].kind,
-              maxLength - Int(textChars) > GrammarState.longestTokenChars else { return self }
+    /// - Parameter linesPerToken: the most plan lines one token can start (see `TokenTrie`).
+    public func cacheKey(_ g: PlanGrammar, linesPerToken: Int) -> GrammarState {
         var k = self
-        k.textChars = -1
+        // The number of calls so far only matters where a token could reach the plan's limit or its
+        // first line; between those, states differ in nothing a token can see.
+        if calls > 0, calls + linesPerToken < g.maxCalls { k.calls = 1 }
+        guard phase == .value, quoted, text.chars > 0, case .text(let maxLength) = g.calls[call].params[param].kind,
+              maxLength - Int(text.chars) > GrammarState.longestTokenChars else { return k }
+        k.text.chars = -1
         return k
+    }
+
+    /// Inside the quotes of a free-text value: where the text stands and its length limit.
+    func openText(_ g: PlanGrammar) -> (cursor: TextCursor, maxLength: Int)? {
+        guard phase == .value, quoted, case .text(let maxLength) = g.calls[call].params[param].kind else { return nil }
+        return (text, maxLength)
     }
 
     /// More characters than any token of a vocabulary holds (tokens are short pieces of words).
@@ -138,14 +143,15 @@ public struct GrammarState: Hashable, Sendable {
                 s.phase = .paramName
                 return s
             }
+            // Checked before anything is copied: most bytes are refused here.
+            guard g.calls.contains(where: { GrammarState.extends($0.name, prefix, with: b) })
+                || (calls == 0 && GrammarState.extends(PlanGrammar.none, prefix, with: b)) else { return nil }
             s.prefix.append(b)
             if calls == 0, s.prefix == PlanGrammar.none {
                 s.phase = .noneDone
                 s.prefix = []
                 return s
             }
-            let p = s.prefix
-            guard g.calls.contains(where: { $0.name.starts(with: p) }) || (calls == 0 && PlanGrammar.none.starts(with: p)) else { return nil }
             s.phase = .name
             return s
         case .noneDone:
@@ -167,9 +173,14 @@ public struct GrammarState: Hashable, Sendable {
                 s.phase = .value
                 return s
             }
+            var j = param + 1, viable = false
+            while j < call.params.count {
+                if GrammarState.extends(call.params[j].name, prefix, with: b) { viable = true; break }
+                if call.params[j].required { break }
+                j += 1
+            }
+            guard viable else { return nil }
             s.prefix.append(b)
-            let p = s.prefix
-            guard candidates(call).contains(where: { call.params[$0].name.starts(with: p) }) else { return nil }
             return s
         case .value:
             return advanceValue(b, g)
@@ -201,6 +212,22 @@ public struct GrammarState: Hashable, Sendable {
         }
     }
 
+    /// Whether `word` starts with `prefix` followed by `b`.
+    @inline(__always)
+    static func extends(_ word: [UInt8], _ prefix: [UInt8], with b: UInt8) -> Bool {
+        let n = prefix.count
+        guard word.count > n, word[n] == b else { return false }
+        var i = 0
+        while i < n { if word[i] != prefix[i] { return false }; i += 1 }
+        return true
+    }
+
+    /// Digits, sign, point, and the bytes that end a number.
+    @inline(__always)
+    static func isNumberByte(_ b: UInt8) -> Bool {
+        (0x30...0x39).contains(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") || b == UInt8(ascii: ",") || b == UInt8(ascii: ")")
+    }
+
     /// Parameters that may come next: the ones after the last written, skipping only optional ones.
     private func candidates(_ call: PlanGrammar.Call) -> [Int] {
         var out: [Int] = []
@@ -229,6 +256,7 @@ public struct GrammarState: Hashable, Sendable {
         }
         switch p.kind {
         case .number(let lo, let hi, let decimals):
+            guard GrammarState.isNumberByte(b) else { return nil }
             if b == UInt8(ascii: ",") || b == UInt8(ascii: ")") {
                 guard NumberPrefix.isComplete(s.prefix, lo, hi) else { return nil }
                 return close().advance(b, g)
@@ -236,6 +264,7 @@ public struct GrammarState: Hashable, Sendable {
             s.prefix.append(b)
             return NumberPrefix.isViable(s.prefix, lo, hi, decimals: decimals) ? s : nil
         case .integer(let lo, let hi):
+            guard GrammarState.isNumberByte(b) else { return nil }
             if b == UInt8(ascii: ",") || b == UInt8(ascii: ")") {
                 guard NumberPrefix.isComplete(s.prefix, Double(lo), Double(hi)) else { return nil }
                 return close().advance(b, g)
@@ -257,44 +286,12 @@ public struct GrammarState: Hashable, Sendable {
                 return s
             }
             if b == UInt8(ascii: "\"") {
-                guard s.textChars > 0, s.owed == 0, !s.lastSpace else { return nil }
+                guard s.text.canClose else { return nil }
                 var t = close()
-                t.textChars = 0
-                t.lastSpace = false
+                t.text = TextCursor()
                 return t
             }
-            guard b >= 0x20, b != UInt8(ascii: "\\"), b != 0x7F else { return nil }
-            // UTF-8, checked byte by byte: continuation bytes only where owed.
-            if b & 0xC0 == 0x80 {
-                guard s.owed > 0 else { return nil }
-                switch s.nextRange {
-                case 1: guard b >= 0xA0 else { return nil }
-                case 2: guard b <= 0x9F else { return nil }
-                case 3: guard b >= 0x90 else { return nil }
-                case 4: guard b <= 0x8F else { return nil }
-                default: break
-                }
-                s.nextRange = 0
-                s.owed -= 1
-            } else {
-                guard s.owed == 0 else { return nil }
-                switch b {
-                case 0x00..<0x80: break
-                case 0xC2...0xDF: s.owed = 1
-                case 0xE0: s.owed = 2; s.nextRange = 1
-                case 0xED: s.owed = 2; s.nextRange = 2
-                case 0xE1...0xEF: s.owed = 2
-                case 0xF0: s.owed = 3; s.nextRange = 3
-                case 0xF4: s.owed = 3; s.nextRange = 4
-                case 0xF1...0xF3: s.owed = 3
-                default: return nil
-                }
-                s.textChars += 1
-                guard Int(s.textChars) <= maxLength else { return nil }
-            }
-            // No leading, trailing or doubled spaces: text stays tidy and short.
-            if b == 0x20, s.textChars == 1 || s.lastSpace { return nil }
-            s.lastSpace = b == 0x20
+            guard s.text.take(b, maxLength: maxLength) else { return nil }
             return s
         case .choice(let values):
             if !s.quoted {
@@ -306,9 +303,9 @@ public struct GrammarState: Hashable, Sendable {
                 guard values.contains(s.prefix) else { return nil }
                 return close()
             }
+            guard values.contains(where: { GrammarState.extends($0, prefix, with: b) }) else { return nil }
             s.prefix.append(b)
-            let q = s.prefix
-            return values.contains(where: { $0.starts(with: q) }) ? s : nil
+            return s
         }
     }
 
@@ -320,6 +317,57 @@ public struct GrammarState: Hashable, Sendable {
             s = n
         }
         return s
+    }
+}
+
+/// Free text between quotes, byte by byte: printable, no quote or backslash, valid UTF-8 (checked as
+/// the bytes come), at most `maxLength` characters, no leading, trailing or doubled spaces.
+struct TextCursor: Hashable, Sendable {
+    /// Characters so far (-1 in mask-cache keys: "any count with room for a whole token").
+    var chars: Int16 = 0
+    var lastSpace = false
+    /// UTF-8 continuation bytes still owed.
+    var owed: Int8 = 0
+    /// The allowed range of the next continuation byte, where UTF-8 narrows it (no overlong forms, no
+    /// surrogates, nothing above U+10FFFF): 0 any, 1 A0-BF, 2 80-9F, 3 90-BF, 4 80-8F.
+    var nextRange: UInt8 = 0
+
+    var canClose: Bool { chars > 0 && owed == 0 && !lastSpace }
+
+    /// Takes one byte of text (not the closing quote); false when the byte is not allowed here.
+    mutating func take(_ b: UInt8, maxLength: Int) -> Bool {
+        guard b >= 0x20, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\"), b != 0x7F else { return false }
+        if b & 0xC0 == 0x80 {
+            guard owed > 0 else { return false }
+            switch nextRange {
+            case 1: guard b >= 0xA0 else { return false }
+            case 2: guard b <= 0x9F else { return false }
+            case 3: guard b >= 0x90 else { return false }
+            case 4: guard b <= 0x8F else { return false }
+            default: break
+            }
+            nextRange = 0
+            owed -= 1
+        } else {
+            guard owed == 0 else { return false }
+            switch b {
+            case 0x00..<0x80: break
+            case 0xC2...0xDF: owed = 1
+            case 0xE0: owed = 2; nextRange = 1
+            case 0xED: owed = 2; nextRange = 2
+            case 0xE1...0xEF: owed = 2
+            case 0xF0: owed = 3; nextRange = 3
+            case 0xF4: owed = 3; nextRange = 4
+            case 0xF1...0xF3: owed = 3
+            default: return false
+            }
+            chars += 1
+            guard Int(chars) <= maxLength else { return false }
+        }
+        // No leading, trailing or doubled spaces: text stays tidy and short.
+        if b == 0x20, chars == 1 || lastSpace { return false }
+        lastSpace = b == 0x20
+        return true
     }
 }
 

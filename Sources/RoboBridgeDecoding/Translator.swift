@@ -193,6 +193,8 @@ public final class Translator {
             try DraftModelDrafter(model: m, mainVocabularySize: vocab.count, system: systemPrefix, threads: draftThreads)
         }
         speculation = Speculation(drafters: [planCache, lexicon, lookup] + (draft.map { [$0] } ?? []))
+        // Masks along the bank's plans (every action, the world's entities) are computed now, not mid-translation.
+        masks.warm(plans: bank.entries.map { tokenize($0.plan) }, tokenBytes: tokenBytes)
     }
 
     /// The most tokens in one batch while translating. llama.cpp's CPU flash attention computes a token's

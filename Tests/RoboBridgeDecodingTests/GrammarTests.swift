@@ -130,4 +130,43 @@ struct GrammarTests {
         #expect(actionsSeen == Set(robot.actions.map(\.name)))
         print("\(pair.0): \(count) random plans valid; \(unfinished) cut at the token budget; \(masks.cachedStates) cached masks, \(masks.hits) hits / \(masks.misses) misses")
     }
+
+    /// The cached masks (split inside free text into the shared inside-text sets and the walked closing
+    /// tokens; keyed with the call count folded where no token can tell) equal a check of every token of
+    /// the vocabulary against the grammar, in every state random plans pass through.
+    @Test(arguments: [("rover", "apartment", "smollm2"), ("drone", "farm", "smollm2"), ("rover", "apartment", "spanning")])
+    func masksEqualABruteForceCheck(_ pair: (String, String, String)) throws {
+        let (robot, world) = try load(pair.0, pair.1)
+        // "spanning": every single byte plus tokens that cross from one call into the next, into values
+        // and out of free text — what a code-heavy vocabulary could hold.
+        let vocab = pair.2 == "smollm2" ? try Vocab.smol.get() : (
+            bytes: [[]] + (1...255).map { [UInt8($0)] } + [")\nstop()", ")\nnavigate_to(target=\"", ")\n", "\")\nsay(text=\"hi", "=\"kit",
+                                                         "\", ", "\")", "(target=\"kitchen\")\n", "hello world", " the", "ok\")\nstop()\nstop"].map { Array($0.utf8) },
+            end: [Int32(0)])
+        let grammar = PlanGrammar(robot: robot, world: world)
+        let trie = TokenTrie(tokenBytes: vocab.bytes, endTokens: vocab.end)
+        let masks = MaskCache(trie: trie, grammar: grammar)
+        let decoder = ConstrainedDecoder(masks: masks, tokenBytes: vocab.bytes, maxTokens: pair.2 == "smollm2" ? 96 : 600)
+        var states: [GrammarState] = []
+        for seed in 0..<40 {
+            var source = RandomLogits(seed: UInt64(seed) &* 104_729)
+            let result = try decoder.decode(&source, prompt: [0])
+            var state = GrammarState()
+            for t in result.tokens {
+                states.append(state)
+                state = try #require(state.advance(vocab.bytes[Int(t)], grammar))
+            }
+        }
+        var checked = Set<GrammarState>(), text = 0
+        for state in states where checked.insert(state).inserted {
+            let expected = vocab.bytes.indices.filter { t in
+                let b = vocab.bytes[t]
+                return !b.isEmpty && b.count <= 48 && state.advance(b, grammar) != nil
+            }.map(Int32.init)
+            #expect(masks.mask(state).tokens == expected)
+            if masks.mask(state).tokens.count > vocab.bytes.count / 3 { text += 1 }
+        }
+        #expect(text > 0, "no free-text state was checked")
+        print("\(pair.0) (\(pair.2)): \(checked.count) states' masks equal the brute-force check (\(text) inside free text)")
+    }
 }
