@@ -26,6 +26,9 @@ extension Action {
         for p in parameters {
             guard var v = call[p.name] ?? p.defaultValue else { continue }
             if p.kind == .number, case .integer(let i) = v { v = .number(Double(i)) }
+            if p.kind == .number, case .list(let items) = v {
+                v = .list(items.map { if case .integer(let i) = $0 { .number(Double(i)) } else { $0 } })
+            }
             args.append(.init(p.name, v))
         }
         return ActionCall(name, args)
@@ -35,6 +38,18 @@ extension Action {
 extension Parameter {
     /// Why `value` is not valid for this parameter, or nil when it is.
     public func problem(with value: ConfigValue, world: World?) -> String? {
+        if let list {
+            guard case .list(let items) = value else { return "expected a list of \(kindDescription), got \(value)" }
+            guard items.count >= list.minItems, items.count <= list.maxItems else {
+                return "expected \(list.minItems == list.maxItems ? "\(list.minItems)" : "\(list.minItems) to \(list.maxItems)") items, got \(items.count)"
+            }
+            var item = self
+            item.list = nil
+            for (i, v) in items.enumerated() {
+                if let problem = item.problem(with: v, world: world) { return "item \(i): \(problem)" }
+            }
+            return nil
+        }
         switch (kind, value) {
         case (.number, .number(let x)):
             return rangeProblem(x)

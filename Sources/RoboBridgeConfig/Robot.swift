@@ -80,9 +80,23 @@ public struct Parameter: Sendable, Equatable {
     public var entityClass: String?
     public var required: Bool
     public var defaultValue: ConfigValue?
+    /// Set for array parameters: the value is a list of `kind` items, each within this parameter's
+    /// range, length or values.
+    public var list: ListShape?
+
+    /// How many items an array parameter takes.
+    public struct ListShape: Sendable, Equatable {
+        public var minItems: Int
+        public var maxItems: Int
+        public init(minItems: Int = 0, maxItems: Int = 16) {
+            self.minItems = minItems
+            self.maxItems = maxItems
+        }
+    }
 
     public init(name: String, kind: Kind, description: String = "", unit: String? = nil, minimum: Double? = nil, maximum: Double? = nil,
-                maxLength: Int? = nil, values: [String]? = nil, entityClass: String? = nil, required: Bool = true, defaultValue: ConfigValue? = nil) {
+                maxLength: Int? = nil, values: [String]? = nil, entityClass: String? = nil, required: Bool = true, defaultValue: ConfigValue? = nil,
+                list: ListShape? = nil) {
         self.name = name
         self.kind = kind
         self.description = description
@@ -94,6 +108,7 @@ public struct Parameter: Sendable, Equatable {
         self.entityClass = entityClass
         self.required = required
         self.defaultValue = defaultValue
+        self.list = list
     }
 }
 

@@ -166,12 +166,15 @@ struct YAMLObject {
     }
 }
 
-/// A scalar value from a configuration file or a plan: an argument value or a default.
+/// A value from a configuration file or a plan: an argument value or a default (a scalar, or the
+/// items of an array parameter).
 public enum ConfigValue: Sendable, Equatable, Hashable, CustomStringConvertible {
     case number(Double)
     case integer(Int)
     case string(String)
     case bool(Bool)
+    /// The items of an array parameter's value.
+    case list([ConfigValue])
 
     public var description: String {
         switch self {
@@ -179,6 +182,7 @@ public enum ConfigValue: Sendable, Equatable, Hashable, CustomStringConvertible 
         case .integer(let i): "\(i)"
         case .string(let s): "\"\(s)\""
         case .bool(let b): "\(b)"
+        case .list(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
         }
     }
 

@@ -26,13 +26,17 @@ public struct CorpusCase: Sendable {
                     throw CorpusError(message: "unknown action in \(item)")
                 }
                 let args: [ActionCall.Argument] = (item["args"]?.objectValue ?? []).map { k, v in
-                    let value: ConfigValue = switch v {
-                    case .string(let s): .string(s)
-                    case .bool(let b): .bool(b)
-                    case .integer(let n): action.parameter(named: k)?.kind == .integer ? .integer(Int(n)) : .number(Double(n))
-                    default: .number(v.numberValue ?? .nan)
+                    let integer = action.parameter(named: k)?.kind == .integer
+                    func value(_ v: JSONValue) -> ConfigValue {
+                        switch v {
+                        case .string(let s): .string(s)
+                        case .bool(let b): .bool(b)
+                        case .integer(let n): integer ? .integer(Int(n)) : .number(Double(n))
+                        case .array(let items): .list(items.map(value))
+                        default: .number(v.numberValue ?? .nan)
+                        }
                     }
-                    return .init(k, value)
+                    return .init(k, value(v))
                 }
                 return action.normalized(ActionCall(name, args))
             }

@@ -47,6 +47,11 @@ public struct ExampleBank: Sendable {
                 }
             }
             guard ok else { continue }
+            // Array parameters get the value found as their items (as many as they need, at least one).
+            args = args.map { arg in
+                guard let shape = action.parameter(named: arg.name)?.list else { return arg }
+                return .init(arg.name, .list(Array(repeating: arg.value, count: min(max(shape.minItems, 1), shape.maxItems))))
+            }
             entries.append((words.joined(separator: " "), PlanText.render([action.normalized(ActionCall(action.name, args))])))
         }
         // Two-step examples from consecutive generated ones: "<first> and then <second>" → both calls.
@@ -54,9 +59,14 @@ public struct ExampleBank: Sendable {
         for (x, y) in zip(generated, generated.dropFirst()) {
             entries.append(("\(x.0) and then \(y.0)", x.1 + "\n" + y.1))
         }
-        // Requests that no action serves, for any robot: chit-chat, knowledge, other devices.
+        // Requests that no action serves, for most robots: chit-chat, knowledge, other devices. One that
+        // shares a word with an action's name or description (a tool set that sends messages) is left out.
+        let actionWords = Set(robot.actions.flatMap { a in
+            (a.name.split(separator: "_").map(String.init) + InstructionNormalizer.tokenize(a.description)).filter { $0.count > 3 }
+        })
         for request in ["tell me a story", "what day is it today", "who made you", "send a text message to my friend",
-                        "how tall is the eiffel tower", "book a table at a restaurant"] {
+                        "how tall is the eiffel tower", "book a table at a restaurant"]
+        where InstructionNormalizer.tokenize(request).allSatisfy({ !actionWords.contains($0) }) {
             entries.append((request, "none"))
         }
         var seen = Set<String>()

@@ -148,6 +148,7 @@ public final class LexiconDrafter: Drafter {
             var args: [(String, Slot)] = []
             for a in call.arguments {
                 var slot = Slot.literal(a.value)
+                if case .list = a.value { return nil }  // arrays vary in length: left to the action-word reading
                 if case .string(let s) = a.value {
                     if let i = entities.firstIndex(of: s) { slot = .entity(i) }
                     else if let i = entities.firstIndex(where: { locationOf[$0] == s }) { slot = .locationOf(i) }
@@ -253,12 +254,22 @@ public final class LexiconDrafter: Drafter {
         var numberIndex = 0
         for p in action.parameters {
             switch p.kind {
+            case .enum where p.list != nil:
+                // An array of names: every one the instruction mentions, in its order.
+                let members = p.entityClass.flatMap { world?.entityClasses[$0] } ?? p.values ?? []
+                let named = words.filter(members.contains)
+                if !named.isEmpty { call.arguments.append(.init(p.name, .list(named.map { .string($0) }))) }
             case .enum:
                 if let cls = p.entityClass, let members = world?.entityClasses[cls], let e = entities.first(where: members.contains) {
                     call.arguments.append(.init(p.name, .string(e)))
                 } else if let v = p.values?.first(where: set.contains) {
                     call.arguments.append(.init(p.name, .string(v)))
                 }
+            case .number where p.list != nil, .integer where p.list != nil:
+                // An array of numbers: the ones not taken yet.
+                let rest = numbers.dropFirst(numberIndex).map { p.kind == .integer ? ConfigValue.integer(Int($0)) : .number($0) }
+                numberIndex = numbers.count
+                if !rest.isEmpty { call.arguments.append(.init(p.name, .list(rest))) }
             case .number, .integer:
                 if numberIndex < numbers.count {
                     var v = numbers[numberIndex]
@@ -278,6 +289,12 @@ public final class LexiconDrafter: Drafter {
                 if let first = rest.first, ["of", "that", "to", "saying"].contains(first) { rest.removeFirst() }
                 if !rest.isEmpty { call.arguments.append(.init(p.name, .string(rest.joined(separator: " ").replacingOccurrences(of: "_", with: " ")))) }
             }
+        }
+        // Other array parameters take the single value found as their one item.
+        call.arguments = call.arguments.map { arg in
+            guard action.parameter(named: arg.name)?.list != nil else { return arg }
+            if case .list = arg.value { return arg }
+            return .init(arg.name, .list([arg.value]))
         }
         call = action.normalized(call)
         return action.problem(with: call, world: world) == nil ? [call] : nil
@@ -306,7 +323,14 @@ public final class LexiconDrafter: Drafter {
                 guard let part = fromTemplates(c).first ?? fromNearTemplates(c).first ?? fromActionWords(c) else { plan = []; break }
                 plan += part
             }
-            if !plan.isEmpty { out.append(plan) }
+            // "visit the kitchen, the garage and the office": one call whose array takes what the clauses
+            // name, rather than a call per clause.
+            if let whole = fromActionWords(instruction),
+               whole.contains(where: { $0.arguments.contains { if case .list(let items) = $0.value { items.count > 1 } else { false } } }) {
+                out.append(whole)
+            } else if !plan.isEmpty {
+                out.append(plan)
+            }
         }
         out = out.map(withPrerequisites)
         var seen = Set<[ActionCall]>()

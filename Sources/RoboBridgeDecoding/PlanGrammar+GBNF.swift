@@ -12,13 +12,17 @@ extension PlanGrammar {
         for (ci, call) in calls.enumerated() {
             var paramRules: [String] = []
             for (pi, p) in call.params.enumerated() {
-                let value: String = switch p.kind {
-                case .number: "\"-\"? [0-9]+ (\".\" [0-9] [0-9]? [0-9]?)?"
-                case .integer: "\"-\"? [0-9]+"
-                case .boolean: "(\"true\" | \"false\")"
-                case .text(let maxLength): "\"\\\"\" [^\"\\\\\\x00-\\x1F\\x7F]{1,\(maxLength)} \"\\\"\""
-                case .choice(let values): "(" + values.map { "\"\\\"\" " + lit($0) + " \"\\\"\"" }.joined(separator: " | ") + ")"
+                func value(_ kind: Param.Kind) -> String {
+                    switch kind {
+                    case .number: "\"-\"? [0-9]+ (\".\" [0-9] [0-9]? [0-9]?)?"
+                    case .integer: "\"-\"? [0-9]+"
+                    case .boolean: "(\"true\" | \"false\")"
+                    case .text(let maxLength): "\"\\\"\" [^\"\\\\\\x00-\\x1F\\x7F]{1,\(maxLength)} \"\\\"\""
+                    case .choice(let values): "(" + values.map { "\"\\\"\" " + lit($0) + " \"\\\"\"" }.joined(separator: " | ") + ")"
+                    case .list(let item, _, _): "\"[\" (" + value(item) + " (\", \" " + value(item) + ")*)? \"]\""
+                    }
                 }
+                let value = value(p.kind)
                 let name = "c\(ci)p\(pi)"
                 rules.append("\(name) ::= \(lit(p.name + Array("=".utf8))) \(value)")
                 paramRules.append(name)

@@ -8,6 +8,7 @@ import RoboBridgeConfig
 ///     value := number in [min, max] (≤ 3 decimals) | integer in [min, max] | true | false
 ///            | "\"" text of ≤ max_length characters, no quote or backslash "\""
 ///            | "\"" one of the enum's values or the world's entities of its class "\""
+///            | "[" [value (", " value)*] "]"             arrays: between min and max items of one scalar kind
 ///
 /// Everything the grammar lets through is a valid call of the robot with valid arguments.
 public struct PlanGrammar: Sendable {
@@ -18,6 +19,8 @@ public struct PlanGrammar: Sendable {
             case boolean
             case text(maxLength: Int)
             case choice([[UInt8]])
+            /// An array: "[" items separated by ", " "]", between `minItems` and `maxItems` of them.
+            indirect case list(item: Kind, minItems: Int, maxItems: Int)
         }
         public var name: [UInt8]
         public var kind: Kind
@@ -48,7 +51,8 @@ public struct PlanGrammar: Sendable {
                 case .string: .text(maxLength: p.maxLength ?? 120)
                 case .enum: .choice((p.values ?? p.entityClass.flatMap { classes[$0] } ?? []).map { Array($0.utf8) })
                 }
-                return Param(name: Array(p.name.utf8), kind: kind, required: p.required)
+                let shaped = p.list.map { Param.Kind.list(item: kind, minItems: $0.minItems, maxItems: $0.maxItems) } ?? kind
+                return Param(name: Array(p.name.utf8), kind: shaped, required: p.required)
             })
         }
         self.maxCalls = maxCalls ?? robot.limits.maxPlanActions
@@ -93,6 +97,10 @@ public struct GrammarState: Hashable, Sendable {
     /// Inside free text: where the text stands (the text itself does not matter to the grammar, so
     /// states — and cached masks — are shared).
     var text = TextCursor()
+    /// Inside an array value: 0 before "[", 1 at an item's start, 2 inside an item, 3 after an item,
+    /// 4 after its ","; and the items completed.
+    var listStep: UInt8 = 0
+    var items: Int16 = 0
 
     public init() {}
 
@@ -104,7 +112,7 @@ public struct GrammarState: Hashable, Sendable {
         // The number of calls so far only matters where a token could reach the plan's limit or its
         // first line; between those, states differ in nothing a token can see.
         if calls > 0, calls + linesPerToken < g.maxCalls { k.calls = 1 }
-        guard phase == .value, quoted, text.chars > 0, case .text(let maxLength) = g.calls[call].params[param].kind,
+        guard phase == .value, quoted, text.chars > 0, case .text(let maxLength) = scalarKind(g),
               maxLength - Int(text.chars) > GrammarState.longestTokenChars else { return k }
         k.text.chars = -1
         return k
@@ -112,8 +120,16 @@ public struct GrammarState: Hashable, Sendable {
 
     /// Inside the quotes of a free-text value: where the text stands and its length limit.
     func openText(_ g: PlanGrammar) -> (cursor: TextCursor, maxLength: Int)? {
-        guard phase == .value, quoted, case .text(let maxLength) = g.calls[call].params[param].kind else { return nil }
+        guard phase == .value, quoted, case .text(let maxLength) = scalarKind(g) else { return nil }
         return (text, maxLength)
+    }
+
+    /// The kind of the scalar being written: the parameter's, or its item's inside an array item.
+    func scalarKind(_ g: PlanGrammar) -> PlanGrammar.Param.Kind? {
+        guard phase == .value else { return nil }
+        let kind = g.calls[call].params[param].kind
+        if case .list(let item, _, _) = kind { return listStep == 2 ? item : nil }
+        return kind
     }
 
     /// More characters than any token of a vocabulary holds (tokens are short pieces of words).
@@ -222,10 +238,10 @@ public struct GrammarState: Hashable, Sendable {
         return true
     }
 
-    /// Digits, sign, point, and the bytes that end a number.
+    /// Digits, sign and point.
     @inline(__always)
     static func isNumberByte(_ b: UInt8) -> Bool {
-        (0x30...0x39).contains(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") || b == UInt8(ascii: ",") || b == UInt8(ascii: ")")
+        (0x30...0x39).contains(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
     }
 
     /// Parameters that may come next: the ones after the last written, skipping only optional ones.
@@ -245,67 +261,124 @@ public struct GrammarState: Hashable, Sendable {
     }
 
     private func advanceValue(_ b: UInt8, _ g: PlanGrammar) -> GrammarState? {
-        var s = self
-        let p = g.calls[s.call].params[s.param]
-        let close = { () -> GrammarState in
-            var t = s
+        let kind = g.calls[call].params[param].kind
+        if case .list(let item, let minItems, let maxItems) = kind {
+            return advanceList(b, item: item, minItems: minItems, maxItems: maxItems, g)
+        }
+        switch scalarByte(b, kind, end: UInt8(ascii: ")")) {
+        case .refused: return nil
+        case .inside(let s): return s
+        case .closed(var t, let reprocess):
             t.phase = .afterValue
+            return reprocess ? t.advance(b, g) : t
+        }
+    }
+
+    private func advanceList(_ b: UInt8, item: PlanGrammar.Param.Kind, minItems: Int, maxItems: Int, _ g: PlanGrammar) -> GrammarState? {
+        var s = self
+        switch listStep {
+        case 0:
+            guard b == UInt8(ascii: "[") else { return nil }
+            s.listStep = 1
+            return s
+        case 1, 2:
+            if listStep == 1, b == UInt8(ascii: "]") {
+                guard items == 0, minItems == 0 else { return nil }
+                s.listStep = 0
+                s.phase = .afterValue
+                return s
+            }
+            s.listStep = 2
+            switch s.scalarByte(b, item, end: UInt8(ascii: "]")) {
+            case .refused: return nil
+            case .inside(let t): return t
+            case .closed(var t, let reprocess):
+                t.items += 1
+                t.listStep = 3
+                return reprocess ? t.advance(b, g) : t
+            }
+        case 3:
+            if b == UInt8(ascii: ",") {
+                guard Int(items) < maxItems else { return nil }
+                s.listStep = 4
+                return s
+            }
+            guard b == UInt8(ascii: "]"), Int(items) >= minItems else { return nil }
+            s.listStep = 0
+            s.items = 0
+            s.phase = .afterValue
+            return s
+        default:
+            guard b == UInt8(ascii: " ") else { return nil }
+            s.listStep = 1
+            return s
+        }
+    }
+
+    /// One byte of a scalar value of `kind`. Unquoted values end at "," or `end` (the byte is then
+    /// read again by what follows); quoted ones at their closing quote.
+    private enum ScalarStep {
+        case refused
+        case inside(GrammarState)
+        case closed(GrammarState, reprocess: Bool)
+    }
+
+    private func scalarByte(_ b: UInt8, _ kind: PlanGrammar.Param.Kind, end: UInt8) -> ScalarStep {
+        var s = self
+        let ends = b == UInt8(ascii: ",") || b == end
+        let closed = { () -> GrammarState in
+            var t = s
             t.prefix = []
             t.quoted = false
+            t.text = TextCursor()
             return t
         }
-        switch p.kind {
+        switch kind {
         case .number(let lo, let hi, let decimals):
-            guard GrammarState.isNumberByte(b) else { return nil }
-            if b == UInt8(ascii: ",") || b == UInt8(ascii: ")") {
-                guard NumberPrefix.isComplete(s.prefix, lo, hi) else { return nil }
-                return close().advance(b, g)
+            if ends {
+                return NumberPrefix.isComplete(s.prefix, lo, hi) ? .closed(closed(), reprocess: true) : .refused
             }
+            guard GrammarState.isNumberByte(b) else { return .refused }
             s.prefix.append(b)
-            return NumberPrefix.isViable(s.prefix, lo, hi, decimals: decimals) ? s : nil
+            return NumberPrefix.isViable(s.prefix, lo, hi, decimals: decimals) ? .inside(s) : .refused
         case .integer(let lo, let hi):
-            guard GrammarState.isNumberByte(b) else { return nil }
-            if b == UInt8(ascii: ",") || b == UInt8(ascii: ")") {
-                guard NumberPrefix.isComplete(s.prefix, Double(lo), Double(hi)) else { return nil }
-                return close().advance(b, g)
+            if ends {
+                return NumberPrefix.isComplete(s.prefix, Double(lo), Double(hi)) ? .closed(closed(), reprocess: true) : .refused
             }
+            guard GrammarState.isNumberByte(b) else { return .refused }
             s.prefix.append(b)
-            return NumberPrefix.isViable(s.prefix, Double(lo), Double(hi), decimals: 0) ? s : nil
+            return NumberPrefix.isViable(s.prefix, Double(lo), Double(hi), decimals: 0) ? .inside(s) : .refused
         case .boolean:
-            if b == UInt8(ascii: ",") || b == UInt8(ascii: ")") {
-                guard s.prefix == Array("true".utf8) || s.prefix == Array("false".utf8) else { return nil }
-                return close().advance(b, g)
+            if ends {
+                return s.prefix == Array("true".utf8) || s.prefix == Array("false".utf8) ? .closed(closed(), reprocess: true) : .refused
             }
+            guard GrammarState.extends(Array("true".utf8), prefix, with: b) || GrammarState.extends(Array("false".utf8), prefix, with: b) else { return .refused }
             s.prefix.append(b)
-            let q = s.prefix
-            return Array("true".utf8).starts(with: q) || Array("false".utf8).starts(with: q) ? s : nil
+            return .inside(s)
         case .text(let maxLength):
             if !s.quoted {
-                guard b == UInt8(ascii: "\"") else { return nil }
+                guard b == UInt8(ascii: "\"") else { return .refused }
                 s.quoted = true
-                return s
+                return .inside(s)
             }
             if b == UInt8(ascii: "\"") {
-                guard s.text.canClose else { return nil }
-                var t = close()
-                t.text = TextCursor()
-                return t
+                return s.text.canClose ? .closed(closed(), reprocess: false) : .refused
             }
-            guard s.text.take(b, maxLength: maxLength) else { return nil }
-            return s
+            return s.text.take(b, maxLength: maxLength) ? .inside(s) : .refused
         case .choice(let values):
             if !s.quoted {
-                guard b == UInt8(ascii: "\"") else { return nil }
+                guard b == UInt8(ascii: "\"") else { return .refused }
                 s.quoted = true
-                return s
+                return .inside(s)
             }
             if b == UInt8(ascii: "\"") {
-                guard values.contains(s.prefix) else { return nil }
-                return close()
+                return values.contains(s.prefix) ? .closed(closed(), reprocess: false) : .refused
             }
-            guard values.contains(where: { GrammarState.extends($0, prefix, with: b) }) else { return nil }
+            guard values.contains(where: { GrammarState.extends($0, prefix, with: b) }) else { return .refused }
             s.prefix.append(b)
-            return s
+            return .inside(s)
+        case .list:
+            return .refused  // arrays hold scalars only
         }
     }
 

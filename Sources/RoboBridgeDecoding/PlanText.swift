@@ -20,6 +20,7 @@ public enum PlanText {
         case .integer(let i): return String(i)
         case .bool(let b): return b ? "true" : "false"
         case .string(let s): return "\"\(s)\""
+        case .list(let items): return "[" + items.map(literal).joined(separator: ", ") + "]"
         }
     }
 
@@ -31,45 +32,82 @@ public enum PlanText {
         return (neg ? "-" : "") + String(a / 1000) + "." + String(repeating: "0", count: 3 - frac.count) + frac
     }
 
-    /// Parses text that the grammar accepted into calls, typed by the robot's schema.
+    /// Parses text that the grammar accepted into calls, typed by the robot's schema. Works on bytes,
+    /// not characters: free text may start with a combining mark that would merge with its quote.
     public static func parse(_ text: String, robot: Robot) -> [ActionCall]? {
-        let trimmed = text.trimmingCharacters(in: "\n ")
-        if trimmed == "none" { return [] }
+        var r = Reader(bytes: Array(text.utf8)[...])
+        r.skip { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: " ") }
+        var end = r.bytes.endIndex
+        while end > r.bytes.startIndex, [UInt8(ascii: "\n"), UInt8(ascii: " ")].contains(r.bytes[end - 1]) { end -= 1 }
+        r.bytes = r.bytes[..<end]
+        if r.bytes.elementsEqual("none".utf8) { return [] }
         var calls: [ActionCall] = []
-        for line in trimmed.split(separator: "\n") {
-            guard let open = line.firstIndex(of: "("), line.hasSuffix(")") else { return nil }
-            let name = String(line[..<open])
-            guard let action = robot.action(named: name) else { return nil }
-            let inner = line[line.index(after: open)..<line.index(before: line.endIndex)]
+        while !r.bytes.isEmpty {
+            if !calls.isEmpty { guard r.take("\n") else { return nil } }
+            guard let name = r.upTo(UInt8(ascii: "(")), let action = robot.action(named: name), r.take("(") else { return nil }
             var args: [ActionCall.Argument] = []
-            var rest = Substring(inner)
-            while !rest.isEmpty {
-                guard let eq = rest.firstIndex(of: "=") else { return nil }
-                let pname = String(rest[..<eq])
-                guard let p = action.parameter(named: pname) else { return nil }
-                rest = rest[rest.index(after: eq)...]
-                let raw: Substring
-                if rest.first == "\"" {
-                    guard let close = rest.dropFirst().firstIndex(of: "\"") else { return nil }
-                    raw = rest[rest.startIndex...close]
-                    rest = rest[rest.index(after: close)...]
-                } else {
-                    let end = rest.firstIndex(of: ",") ?? rest.endIndex
-                    raw = rest[..<end]
-                    rest = rest[end...]
-                }
-                if rest.hasPrefix(", ") { rest = rest.dropFirst(2) } else if !rest.isEmpty { return nil }
+            while !r.take(")") {
+                if !args.isEmpty { guard r.take(", ") else { return nil } }
+                guard let pname = r.upTo(UInt8(ascii: "=")), let p = action.parameter(named: pname), r.take("=") else { return nil }
                 let value: ConfigValue
-                switch p.kind {
-                case .number: guard let d = Double(raw) else { return nil }; value = .number(d)
-                case .integer: guard let i = Int(raw) else { return nil }; value = .integer(i)
-                case .boolean: value = .bool(raw == "true")
-                case .string, .enum: value = .string(String(raw.dropFirst().dropLast()))
+                if p.list != nil {
+                    guard r.take("[") else { return nil }
+                    var items: [ConfigValue] = []
+                    while !r.take("]") {
+                        if !items.isEmpty { guard r.take(", ") else { return nil } }
+                        guard let item = r.scalar(p.kind, end: UInt8(ascii: "]")) else { return nil }
+                        items.append(item)
+                    }
+                    value = .list(items)
+                } else {
+                    guard let v = r.scalar(p.kind, end: UInt8(ascii: ")")) else { return nil }
+                    value = v
                 }
                 args.append(.init(pname, value))
             }
             calls.append(action.normalized(ActionCall(name, args)))
         }
         return calls
+    }
+
+    private struct Reader {
+        var bytes: ArraySlice<UInt8>
+
+        mutating func skip(while p: (UInt8) -> Bool) { while let b = bytes.first, p(b) { bytes = bytes.dropFirst() } }
+
+        mutating func take(_ literal: String) -> Bool {
+            guard bytes.starts(with: literal.utf8) else { return false }
+            bytes = bytes.dropFirst(literal.utf8.count)
+            return true
+        }
+
+        /// The text before `stop` (not consumed), nil when `stop` never comes.
+        mutating func upTo(_ stop: UInt8) -> String? {
+            guard let i = bytes.firstIndex(of: stop) else { return nil }
+            defer { bytes = bytes[i...] }
+            return String(decoding: bytes[..<i], as: UTF8.self)
+        }
+
+        /// One scalar value: quoted text up to its closing quote (the grammar allows none inside), anything
+        /// else up to "," or `end`.
+        mutating func scalar(_ kind: Parameter.Kind, end: UInt8) -> ConfigValue? {
+            let raw: String
+            if bytes.first == UInt8(ascii: "\"") {
+                bytes = bytes.dropFirst()
+                guard let close = bytes.firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+                raw = String(decoding: bytes[..<close], as: UTF8.self)
+                bytes = bytes[(close + 1)...]
+                return kind == .string || kind == .enum ? .string(raw) : nil
+            }
+            let stop = bytes.firstIndex { $0 == UInt8(ascii: ",") || $0 == end } ?? bytes.endIndex
+            raw = String(decoding: bytes[..<stop], as: UTF8.self)
+            bytes = bytes[stop...]
+            switch kind {
+            case .number: return Double(raw).map { .number($0) }
+            case .integer: return Int(raw).map { .integer($0) }
+            case .boolean: return raw == "true" ? .bool(true) : raw == "false" ? .bool(false) : nil
+            case .string, .enum: return nil
+            }
+        }
     }
 }

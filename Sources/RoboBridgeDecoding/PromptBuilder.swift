@@ -41,6 +41,12 @@ public struct PromptBuilder: Sendable {
     }
 
     func describe(_ p: Parameter) -> String {
+        if let shape = p.list {
+            var item = p
+            item.list = nil
+            let count = shape.minItems == shape.maxItems ? "\(shape.minItems)" : "\(shape.minItems) to \(shape.maxItems)"
+            return "\(p.name): a list of \(count) items written [a, b]; each item: " + String(describe(item).dropFirst(p.name.count + 1).drop(while: { $0 == " " }))
+        }
         switch p.kind {
         case .number, .integer:
             let range = [p.minimum.map { "from \(num($0))" }, p.maximum.map { "to \(num($0))" }].compactMap { $0 }.joined(separator: " ")

@@ -26,30 +26,58 @@ public enum ToolSet {
             let required = Set((function["parameters"]?["required"]?.arrayValue ?? []).compactMap(\.stringValue))
             for (pname, spec) in function["parameters"]?["properties"]?.objectValue ?? [] {
                 let ppath = "\(path).parameters.properties.\(pname)"
-                let description = spec["description"]?.stringValue ?? ""
-                let isRequired = required.contains(pname)
-                if let values = spec["enum"]?.arrayValue {
-                    let strings = values.compactMap(\.stringValue)
-                    guard strings.count == values.count, !strings.isEmpty else { throw Problem(path: ppath + ".enum", message: "expected a non-empty list of strings") }
-                    params.append(Parameter(name: pname, kind: .enum, description: description, values: strings, required: isRequired))
-                    continue
-                }
-                switch spec["type"]?.stringValue {
-                case "number", "integer":
-                    params.append(Parameter(name: pname, kind: spec["type"]?.stringValue == "integer" ? .integer : .number, description: description,
-                                            minimum: spec["minimum"]?.numberValue ?? -1_000_000, maximum: spec["maximum"]?.numberValue ?? 1_000_000,
-                                            required: isRequired))
-                case "string":
-                    params.append(Parameter(name: pname, kind: .string, description: description,
-                                            maxLength: spec["maxLength"]?.integerValue.map { Int($0) } ?? 120, required: isRequired))
-                case "boolean":
-                    params.append(Parameter(name: pname, kind: .boolean, description: description, required: isRequired))
-                case let other:
-                    throw Problem(path: ppath + ".type", message: "\(other.map { "type \"\($0)\"" } ?? "a missing type") is not supported yet; expected number, integer, string, boolean or an enum")
-                }
+                var p = try parameter(pname, spec, path: ppath)
+                p.required = required.contains(pname)
+                params.append(p)
             }
             actions.append(Action(name: name, description: function["description"]?.stringValue ?? "", parameters: params))
         }
         return Robot(id: "tools", description: "Call the functions that fulfil the request.", kind: "tools", actions: actions, file: file)
+    }
+
+    /// The largest array a plan may hold when the schema gives no `maxItems`.
+    public static let defaultMaxItems = 16
+
+    private static func parameter(_ name: String, _ spec: JSONValue, path: String, isItem: Bool = false) throws(Problem) -> Parameter {
+        let description = spec["description"]?.stringValue ?? ""
+        if let values = spec["enum"]?.arrayValue {
+            let strings = values.compactMap(\.stringValue)
+            guard strings.count == values.count, !strings.isEmpty, !strings.contains("") else {
+                throw Problem(path: path + ".enum", message: "expected a non-empty list of non-empty strings")
+            }
+            return Parameter(name: name, kind: .enum, description: description, values: strings)
+        }
+        switch spec["type"]?.stringValue {
+        case "number", "integer":
+            let lo = spec["minimum"]?.numberValue ?? -1_000_000, hi = spec["maximum"]?.numberValue ?? 1_000_000
+            guard lo <= hi else { throw Problem(path: path + ".maximum", message: "expected maximum ≥ minimum (\(lo)), got \(hi)") }
+            return Parameter(name: name, kind: spec["type"]?.stringValue == "integer" ? .integer : .number, description: description,
+                             minimum: lo, maximum: hi)
+        case "string":
+            let maxLength = spec["maxLength"]?.integerValue.map { Int($0) } ?? 120
+            guard maxLength > 0 else { throw Problem(path: path + ".maxLength", message: "expected a length above 0, got \(maxLength)") }
+            return Parameter(name: name, kind: .string, description: description, maxLength: maxLength)
+        case "boolean":
+            return Parameter(name: name, kind: .boolean, description: description)
+        case "array" where !isItem:
+            guard let items = spec["items"], items.objectValue != nil else {
+                throw Problem(path: path + ".items", message: "expected the schema of the array's items (an object with a type or an enum)")
+            }
+            var p = try parameter(name, items, path: path + ".items", isItem: true)
+            let minItems = spec["minItems"]?.integerValue.map { Int($0) } ?? 0
+            let maxItems = spec["maxItems"]?.integerValue.map { Int($0) } ?? max(defaultMaxItems, minItems)
+            guard minItems >= 0, minItems <= maxItems, maxItems <= 64 else {
+                throw Problem(path: path, message: "expected 0 ≤ minItems ≤ maxItems ≤ 64, got minItems \(minItems), maxItems \(maxItems)")
+            }
+            p.list = Parameter.ListShape(minItems: minItems, maxItems: maxItems)
+            if !description.isEmpty { p.description = description }
+            return p
+        case "array":
+            throw Problem(path: path + ".type", message: "arrays of arrays are not supported; expected items of type number, integer, string, boolean or an enum")
+        case "object":
+            throw Problem(path: path + ".type", message: "object\(isItem ? " items" : " parameters") are not supported; flatten their fields into parameters of the function")
+        case let other:
+            throw Problem(path: path + ".type", message: "\(other.map { "type \"\($0)\"" } ?? "a missing type") is not supported; expected number, integer, string, boolean, array or an enum")
+        }
     }
 }

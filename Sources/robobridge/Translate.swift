@@ -133,6 +133,7 @@ struct Translate: AsyncParsableCommand {
         case .integer(let i): .integer(Int64(i))
         case .string(let s): .string(s)
         case .bool(let b): .bool(b)
+        case .list(let items): .array(items.map(json))
         }
     }
 
