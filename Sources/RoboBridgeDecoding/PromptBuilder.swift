@@ -20,7 +20,12 @@ public struct PromptBuilder: Sendable {
             for p in a.parameters { s += " " + describe(p) }
             s += "\n"
         }
-        if let world {
+        if let world, !listsWholeWorld {
+            let counts = [(world.places.count, "places"), (world.surfaces.count, "pieces of furniture"), (world.waypoints.count, "waypoints"),
+                          (world.objects.count, "objects")].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+            s += "The world has \(counts.joined(separator: ", ")); the ones a request names are listed before it.\n"
+            if let start = world.robotStart.place { s += "The robot is at \(start).\n" }
+        } else if let world {
             let classes = world.entityClasses
             if !world.places.isEmpty { s += "Places: " + world.places.map(\.name).joined(separator: ", ") + ".\n" }
             if !world.surfaces.isEmpty { s += "Furniture: " + world.surfaces.map(\.name).joined(separator: ", ") + ".\n" }
@@ -39,6 +44,46 @@ public struct PromptBuilder: Sendable {
         s += "Answer with one call per line, using only these actions and names. To fetch an object, go to where it is, pick it, go to the target, place it. Answer none if the request cannot be done with these actions."
         return s
     }
+
+    /// Worlds with more entities than this are not listed in the (static) system message; each
+    /// instruction gets the entities it names instead (`worldNote(for:)`). The grammar still admits all.
+    public static let fullListingLimit = 60
+    /// The most entities listed with one instruction.
+    public static let noteLimit = 12
+
+    public var listsWholeWorld: Bool { (world?.entityNames.count ?? 0) <= Self.fullListingLimit }
+
+    /// For a large world: the entities a (normalized) instruction names — by canonical name (aliases and
+    /// multi-word names are canonical after normalization) or by a word of their name ("mug" → blue_mug,
+    /// red_mug) — with where named objects lie. Nil for small worlds (listed whole) or when none is named.
+    public func worldNote(for instruction: String) -> String? {
+        guard let world, !listsWholeWorld else { return nil }
+        let words = InstructionNormalizer.tokenize(instruction)
+        let wordSet = Set(words)
+        var scored: [(name: String, score: Int, order: Int)] = []
+        for name in world.entityNames {
+            let parts = name.split(separator: "_").map(String.init).filter { $0.count > 2 && !PromptBuilder.fillers.contains($0) }
+            let score = wordSet.contains(name) ? 100 : parts.filter(wordSet.contains).count
+            guard score > 0 else { continue }
+            let order = words.firstIndex(of: name) ?? words.firstIndex { parts.contains($0) } ?? words.count
+            scored.append((name, score, order))
+        }
+        guard !scored.isEmpty else { return nil }
+        let chosen = scored.sorted { ($0.score, -$0.order) > ($1.score, -$1.order) }.prefix(Self.noteLimit).sorted { $0.order < $1.order }
+        var listed = Set<String>()
+        var items: [String] = []
+        for (name, _, _) in chosen where listed.insert(name).inserted {
+            if let o = world.object(named: name), case .on(let place) = o.location {
+                items.append("\(name) (on \(place))")
+                listed.insert(place)
+            } else {
+                items.append(name)
+            }
+        }
+        return "Named here: " + items.joined(separator: ", ") + "."
+    }
+
+    private static let fillers: Set<String> = ["the", "and", "for", "with", "room", "table", "side", "left", "right", "front", "back", "top", "one", "two"]
 
     func describe(_ p: Parameter) -> String {
         if let shape = p.list {

@@ -104,6 +104,7 @@ public final class Translator {
     private let stopWords: StopWordMatcher
     private let maxTokens: Int
     private let bank: ExampleBank
+    private let prompt: PromptBuilder
     private let systemTokens: [Token]
     /// The bank's examples in the cache: tokens and positions, by instruction.
     private let cached: [String: (tokens: [Token], positions: Range<Int>)]
@@ -150,7 +151,8 @@ public final class Translator {
 
         // The conversation's pieces, found by rendering a probe conversation with marker contents.
         let template = ChatTemplate(model: model)
-        let system = ChatMessage(.system, PromptBuilder(robot: robot, world: world).systemMessage)
+        prompt = PromptBuilder(robot: robot, world: world)
+        let system = ChatMessage(.system, prompt.systemMessage)
         let marks = ["\u{1}A\u{1}", "\u{1}B\u{1}", "\u{1}C\u{1}"]
         let probe = template.format([system, ChatMessage(.user, marks[0]), ChatMessage(.assistant, marks[1]), ChatMessage(.user, marks[2])], addAssistant: true)
         let a = probe.range(of: marks[0])!, b = probe.range(of: marks[1])!, c = probe.range(of: marks[2])!
@@ -270,7 +272,9 @@ public final class Translator {
             end = e.positions.upperBound
         }
         let nearest = fresh.last.map { $0.instruction + afterUser + $0.plan + afterAssistant } ?? ""
-        let suffix = try model.vocabulary.tokenize(nearest + normalized + turnClose, addSpecial: false, parseSpecial: true)
+        // A large world is not listed in the system prompt: the entities the instruction names come with it.
+        let note = prompt.worldNote(for: normalized).map { $0 + "\n" } ?? ""
+        let suffix = try model.vocabulary.tokenize(nearest + note + normalized + turnClose, addSpecial: false, parseSpecial: true)
         var source = ContextSource(context: context, batch: batch, sequence: Self.working, position: end)
         let grammarMasks = masks(for: normalized)
         let parsed = lexicon.parsed(normalized)
