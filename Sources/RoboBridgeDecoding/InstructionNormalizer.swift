@@ -43,13 +43,20 @@ public struct InstructionNormalizer: Sendable {
         self.phrases = phrases.filter { $0.key.count > 1 || !actionWords.contains($0.key[0]) || $0.key[0] == $0.value }
         longestPhrase = phrases.keys.map(\.count).max() ?? 1
         self.known = known.filter { $0.count >= 3 && $0.allSatisfy(\.isLetter) }
+        inflectionStems = Set(self.known.compactMap { k in
+            let s = LexiconDrafter.stem(k)
+            return s != k && s.count >= 5 ? s : nil
+        })
         let units = robot.actions.flatMap(\.parameters).compactMap(\.unit)
         targetLengthUnit = units.first { ["m", "cm", "mm"].contains($0) }
     }
 
     public func normalize(_ instruction: String) -> String {
         var tokens = Self.tokenize(instruction)
-        tokens = tokens.map(correct)
+        // A capitalized word after the first is a proper name ("fly to Rome"): never corrected.
+        let names = Set(instruction.split(whereSeparator: { !$0.isLetter }).dropFirst()
+            .filter { $0.first?.isUppercase == true && $0.dropFirst().allSatisfy(\.isLowercase) }.map { $0.lowercased() })
+        tokens = tokens.map { names.contains($0) ? $0 : correct($0) }
         tokens = Self.numbers(tokens)
         tokens = convertUnits(tokens)
         tokens = canonicalEntities(tokens)
@@ -60,7 +67,10 @@ public struct InstructionNormalizer: Sendable {
     static func tokenize(_ s: String) -> [String] {
         var out: [String] = []
         var current = ""
-        for ch in s.lowercased() {
+        // A hyphen inside a word joins it ("counter-clockwise" is "counterclockwise", not "counter").
+        let chars = Array(s.lowercased())
+        for (i, ch) in chars.enumerated() {
+            if ch == "-", i > 0, i + 1 < chars.count, chars[i - 1].isLetter, chars[i + 1].isLetter { continue }
             if ch.isLetter || ch.isNumber || ch == "." && !current.isEmpty && current.allSatisfy({ $0.isNumber || $0 == "." }) || ch == "'" || ch == "_" {
                 current.append(ch)
             } else {
@@ -73,8 +83,13 @@ public struct InstructionNormalizer: Sendable {
         return out.map { $0.hasSuffix(".") && $0.count > 1 ? String($0.dropLast()) : $0 }
     }
 
+    /// Stems of known words that carry an inflection ("charging" → "charg").
+    private let inflectionStems: Set<String>
+
     private func correct(_ word: String) -> String {
         guard word.count >= 4, word.allSatisfy(\.isLetter), !known.contains(word), !Self.common.contains(word) else { return word }
+        // Another inflection of a known word is no typo: "charge" beside "charging" (stem "charg").
+        if inflectionStems.contains(where: { word.hasPrefix($0) }) { return word }
         var best: (String, Int)?
         for k in known where abs(k.count - word.count) <= 1 {
             let d = Self.distance(word, k)

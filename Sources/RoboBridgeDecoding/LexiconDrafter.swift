@@ -50,6 +50,9 @@ public final class LexiconDrafter: Drafter {
         var viaLocation: Bool
     }
     private var prerequisites: [Prerequisite] = []
+    /// Words the examples use for an action: the words of an example (or of one of its clauses) that
+    /// asks for that action alone, its entities, numbers and free-text argument left out.
+    private var exampleWords: [String: Set<String>] = [:]
     private let texts: CandidateTexts
     private static let filler: Set<String> = ["the", "a", "an", "please", "now", "can", "could", "you", "would", "kindly", "just", "then", "and", ","]
 
@@ -62,6 +65,29 @@ public final class LexiconDrafter: Drafter {
         self.locationOf = locationOf
         texts = CandidateTexts(tokenize: tokenize)
         for (instruction, plan) in examples {
+            // An example whose clauses match its calls one to one also teaches each clause on its own
+            // ("go up to 20 m, hover for 30 seconds, then come back" → "go up to 20 m" is change_altitude).
+            let clauses = Self.clauses(instruction)
+            for (clause, call) in clauses.count == plan.count ? Array(zip(clauses, plan)) : [] {
+                let text = Set(call.arguments.flatMap { a -> [String] in
+                    if case .string(let v) = a.value { InstructionNormalizer.tokenize(v) } else { [] }
+                })
+                // (A word right after a number is its unit, not the action's.)
+                let tokens = InstructionNormalizer.tokenize(clause)
+                let words = tokens.enumerated().filter { i, w in
+                    w.count > 2 && w.allSatisfy(\.isLetter) && classOf[w] == nil && !text.contains(w) && !Self.stop.contains(w)
+                        && !Self.filler.contains(w) && !Self.prepositions.contains(w) && (i == 0 || Double(tokens[i - 1]) == nil)
+                }.map(\.1)
+                exampleWords[call.name, default: []].formUnion(words.map(Self.stem))
+            }
+            if clauses.count > 1, clauses.count == plan.count {
+                for (clause, call) in zip(clauses, plan) {
+                    let (shape, entities, numbers) = analyse(clause)
+                    guard let t = template([call], entities: entities, numbers: numbers) else { continue }
+                    templates[shape, default: []].append(t)
+                    shaped.append((shape, t))
+                }
+            }
             let (shape, entities, numbers) = analyse(instruction)
             guard let t = template(plan, entities: entities, numbers: numbers) else { continue }
             templates[shape, default: []].append(t)
@@ -111,9 +137,23 @@ public final class LexiconDrafter: Drafter {
         for (s, t) in shaped where s.filter({ $0.hasPrefix("<") }) == slots {
             let other = Set(s.filter { !$0.hasPrefix("<") && !Self.prepositions.contains($0) })
             let d = words.symmetricDifference(other).count
-            // A word naming another action than the template's ("return" of return_home) rules it out.
+            // A word naming another action than the template's ("return" of return_home) rules it out —
+            // when that action could take what the text mentions ("move the keys to the table" is no `move`
+            // of a distance: it names no number).
             let own = Set(t.calls.flatMap { $0.name.split(separator: "_").map(String.init) })
-            if words.subtracting(other).contains(where: { nameWords.contains($0) && !own.contains($0) }) { continue }
+            if words.subtracting(other).contains(where: { w in
+                nameWords.contains(w) && !own.contains(w) && robot.actions.contains { a in
+                    a.name.split(separator: "_").contains(Substring(w)) && fits(a, entities: entities, numbers: numbers)
+                }
+            }) { continue }
+            // So does a word that only another action's description has ("descend" of change_altitude
+            // against "take off to 10 meters"), when that action could take what the text mentions.
+            let ownActions = Set(t.calls.map(\.0))
+            if words.subtracting(other).contains(where: { w in
+                actionWords.contains { a, aw in
+                    !ownActions.contains(a.name) && aw.contains { Self.sameWord(Self.stem(w), $0.key) } && fits(a, entities: entities, numbers: numbers)
+                }
+            }) { continue }
             // A template with its own free text ("say hello") would copy that text: left to the action-word reading.
             if t.calls.contains(where: { c in c.args.contains { name, slot in
                 if case .literal(.string) = slot, robot.action(named: c.name)?.parameter(named: name)?.kind == .string { return true }
@@ -196,17 +236,59 @@ public final class LexiconDrafter: Drafter {
         return (templates[shape] ?? []).compactMap { instantiate($0, entities: entities, numbers: numbers) }
     }
 
-    /// Words of an action: its name's (weight 2) and its and its parameters' descriptions' (weight 1), stop words left out.
-    private lazy var actionWords: [(Action, [String: Int])] = robot.actions.map { a in
-        var w: [String: Int] = [:]
-        for text in [a.description] + a.parameters.map(\.description) {
-            for d in InstructionNormalizer.tokenize(text) where d.count > 2 && !Self.stop.contains(d) { w[Self.stem(d)] = 1 }
+    /// Words of an action: its name's (weight 2) and its and its parameters' descriptions' (weight 1,
+    /// only where no other action's description has the word: a shared word tells nothing), stop words left out.
+    private lazy var actionWords: [(Action, [String: Int])] = {
+        let described: [(Action, Set<String>)] = robot.actions.map { a in
+            (a, Set(([a.description] + a.parameters.map(\.description)).flatMap(InstructionNormalizer.tokenize)
+                .filter { $0.count > 2 && !Self.stop.contains($0) }.map(Self.stem)).union(exampleWords[a.name] ?? []))
         }
-        for n in a.name.split(separator: "_") { w[Self.stem(String(n))] = 2 }
-        return (a, w)
+        var actionsWith: [String: Int] = [:]
+        for (_, words) in described { for w in words { actionsWith[w, default: 0] += 1 } }
+        return described.map { a, words in
+            var w: [String: Int] = [:]
+            for d in words where actionsWith[d] == 1 { w[d] = 1 }
+            for n in a.name.split(separator: "_") { w[Self.stem(String(n))] = 2 }
+            return (a, w)
+        }
+    }()
+
+    /// Whether an instruction word and an action word are forms of one word: equal stems, or one the
+    /// start of the other with at least five letters in common ("photograph" / "photo"), or the same
+    /// after a "re" prefix ("recharge" / "charging").
+    static func sameWord(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        let (short, long) = a.count <= b.count ? (a, b) : (b, a)
+        if short.count >= 5, long.hasPrefix(short) { return true }
+        for (x, y) in [(a, b), (b, a)] where x.hasPrefix("re") && x.count >= 7 {
+            let rest = stem(String(x.dropFirst(2)))
+            if rest == y || (min(rest.count, y.count) >= 5 && (rest.hasPrefix(y) || y.hasPrefix(rest))) { return true }
+        }
+        return false
+    }
+
+    /// Whether nothing in the text points to the robot's actions: no entity, no number, no word of any
+    /// action's name or description. Such a request ("play some music") gets "none" as its guide.
+    public func isUnrelated(_ text: String) -> Bool {
+        let (_, entities, numbers) = analyse(text)
+        guard entities.isEmpty, numbers.isEmpty else { return false }
+        let stems = InstructionNormalizer.tokenize(text).map(Self.stem)
+        // (Short name parts such as the "to" of navigate_to say nothing.)
+        return !actionWords.contains { _, w in w.keys.contains { word in word.count > 2 && stems.contains { Self.sameWord($0, word) } } }
+    }
+
+    /// Whether an action's required parameters can all be filled from what a text mentions.
+    private func fits(_ a: Action, entities: [String], numbers: [Double]) -> Bool {
+        a.parameters.filter(\.required).allSatisfy { p in
+            switch p.kind {
+            case .number, .integer: !numbers.isEmpty
+            case .enum: p.entityClass.map { c in entities.contains { (world?.entityClasses[c] ?? []).contains($0) } } ?? true
+            case .string, .boolean: true
+            }
+        }
     }
     private static let stop: Set<String> = ["the", "and", "for", "with", "its", "all", "once", "where", "what", "while", "into", "from",
-        "that", "this", "are", "can", "out", "put", "get", "place", "object", "robot", "drone", "current", "new"]
+        "that", "this", "are", "can", "out", "robot", "drone", "current", "new"]
     static func stem(_ w: String) -> String {
         for suffix in ["ing", "es", "s", "ed"] where w.count > suffix.count + 3 && w.hasSuffix(suffix) { return String(w.dropLast(suffix.count)) }
         return w
@@ -247,7 +329,10 @@ public final class LexiconDrafter: Drafter {
         let (_, entities, numbers) = analyse(text)
         let set = Set(words)
         let stems = Set(words.map(Self.stem))
-        var scored: [(Action, Int)] = actionWords.map { a, w in (a, w.reduce(0) { $0 + (stems.contains($1.key) ? $1.value : 0) }) }
+        // Actions whose required parameters the clause cannot fill are not what it asks for.
+        var scored: [(Action, Int)] = actionWords.filter { a, _ in fits(a, entities: entities, numbers: numbers) }.map { a, w in
+            (a, w.reduce(0) { sum, word in sum + (stems.contains { Self.sameWord($0, word.key) } ? word.value : 0) })
+        }
         scored.sort { $0.1 > $1.1 }
         guard let (action, top) = scored.first, top >= 1, scored.count < 2 || scored[1].1 < top else { return nil }
         var call = ActionCall(action.name)
@@ -282,8 +367,9 @@ public final class LexiconDrafter: Drafter {
                 else if set.contains("off") || set.contains("disable") { call.arguments.append(.init(p.name, .bool(false))) }
             case .string:
                 // The words after the action's own ("take a photo of the barn" → "the barn", "say hello" → "hello").
+                // The text starts after the last of the action's words ("take a picture of the tank" → "the tank").
                 let weights = actionWords.first { $0.0.name == action.name }?.1 ?? [:]
-                let anchor = words.lastIndex { weights[Self.stem($0)] == 2 } ?? words.lastIndex { weights[Self.stem($0)] != nil }
+                let anchor = words.lastIndex { w in weights.keys.contains { Self.sameWord(Self.stem(w), $0) } }
                 guard let anchor else { break }
                 var rest = Array(words[(anchor + 1)...]).filter { !$0.allSatisfy(\.isPunctuation) }
                 if let first = rest.first, ["of", "that", "to", "saying"].contains(first) { rest.removeFirst() }

@@ -98,6 +98,8 @@ public final class Translator {
     /// Logit bonus for tokens that continue a plan the lexicon parser found in the instruction's own
     /// words (0 = off). Applied alike with and without speculation.
     public var guideBonus: Float = 20
+    /// Requests that name nothing of the robot (no entity, number or action word) are guided to "none".
+    public var guidesUnrelatedToNone = true
     /// Grammar grounding on (the default): see `grounding(for:)`.
     public var groundsGrammar = true
     private let normalizer: InstructionNormalizer
@@ -277,7 +279,9 @@ public final class Translator {
         let suffix = try model.vocabulary.tokenize(nearest + note + normalized + turnClose, addSpecial: false, parseSpecial: true)
         var source = ContextSource(context: context, batch: batch, sequence: Self.working, position: end)
         let grammarMasks = masks(for: normalized)
-        let parsed = lexicon.parsed(normalized)
+        var parsed = lexicon.parsed(normalized)
+        // A request with nothing of the robot in it is guided to "none" (measured on the corpus: see README).
+        if parsed.isEmpty, guidesUnrelatedToNone, lexicon.isUnrelated(normalized) { parsed = [[]] }
         let decoder = ConstrainedDecoder(masks: grammarMasks, tokenBytes: tokenBytes, maxTokens: maxTokens, batchCapacity: Self.batchLimit)
         var spec: Speculation?
         let before = speculation.stats

@@ -30,6 +30,8 @@ struct Eval: AsyncParsableCommand {
     var freshNearestExample = false
     @Flag(name: .long, help: "Do not ground the grammar in the entities the instruction mentions.")
     var noGrounding = false
+    @Flag(name: .long, help: "Do not guide requests that name nothing of the robot to \"none\" (to measure that lever).")
+    var noNoneGuide = false
     @Option(name: .long, help: "Logit bonus for tokens that continue a plan parsed from the instruction's words (0 = off).")
     var guideBonus: Float?
     @Flag(name: .long, help: "Print every miss on stderr.")
@@ -56,6 +58,7 @@ struct Eval: AsyncParsableCommand {
                 translator.enabledDrafters = enabled
                 translator.decodesNearestExample = freshNearestExample
                 translator.groundsGrammar = !noGrounding
+                translator.guidesUnrelatedToNone = !noNoneGuide
                 if let guideBonus { translator.guideBonus = guideBonus }
                 translators[c.robot] = translator
                 let t = try translator.translate(c.instruction, speculative: !noSpeculation)
