@@ -267,6 +267,20 @@ public final class LexiconDrafter: Drafter {
         return false
     }
 
+    /// The words that mean true and false for a boolean parameter: "on"/"enable" and "off"/"disable",
+    /// plus the word after "true to" / "false to" (or "true =", "true:") in its description.
+    static func booleanWords(_ description: String) -> (Set<String>, Set<String>) {
+        var yes: Set<String> = ["on", "enable"], no: Set<String> = ["off", "disable"]
+        let d = InstructionNormalizer.tokenize(description)
+        for (i, w) in d.enumerated() where (w == "true" || w == "false") && i + 1 < d.count {
+            var j = i + 1
+            if ["to", "=", ":", "means", "for"].contains(d[j]), j + 1 < d.count { j += 1 }
+            guard d[j].count > 2, d[j].allSatisfy(\.isLetter) else { continue }
+            if w == "true" { yes.insert(stem(d[j])) } else { no.insert(stem(d[j])) }
+        }
+        return (yes, no)
+    }
+
     /// Whether nothing in the text points to the robot's actions: no entity, no number, no word of any
     /// action's name or description. Such a request ("play some music") gets "none" as its guide.
     public func isUnrelated(_ text: String) -> Bool {
@@ -363,8 +377,11 @@ public final class LexiconDrafter: Drafter {
                     call.arguments.append(.init(p.name, p.kind == .integer ? .integer(Int(v)) : .number(v)))
                 }
             case .boolean:
-                if set.contains("on") || set.contains("enable") { call.arguments.append(.init(p.name, .bool(true))) }
-                else if set.contains("off") || set.contains("disable") { call.arguments.append(.init(p.name, .bool(false))) }
+                // "on"/"off", or the words the description gives each value ("true to grip, false to release").
+                let (yes, no) = Self.booleanWords(p.description)
+                let says = { (w: Set<String>) in words.contains { word in w.contains { Self.sameWord(Self.stem(word), $0) } } }
+                if says(yes) { call.arguments.append(.init(p.name, .bool(true))) }
+                else if says(no) { call.arguments.append(.init(p.name, .bool(false))) }
             case .string:
                 // The words after the action's own ("take a photo of the barn" → "the barn", "say hello" → "hello").
                 // The text starts after the last of the action's words ("take a picture of the tank" → "the tank").

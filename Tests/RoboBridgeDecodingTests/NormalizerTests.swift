@@ -46,4 +46,55 @@ struct ActionWordNormalizerTests {
         #expect(n.normalize("go to the living room and then dock") == "go to the living_room and then dock")
         #expect(n.normalize("go to the charging dock") == "go to the charging_dock")
     }
+
+    @Test func wordsThatAreNotTyposStay() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let n = InstructionNormalizer(robot: rover, world: world)
+        #expect(n.normalize("book a flight to Rome") == "book a flight to rome")  // a capitalized name, not "home"
+        #expect(n.normalize("go charge") == "go charge")  // an inflection of "charging", not "charger"
+        #expect(n.normalize("rotate 90 degrees counter-clockwise") == "rotate 90 degrees counterclockwise")  // not "counter" (kitchen_counter)
+        #expect(n.normalize("go to the kitchn") == "go to the kitchen")
+    }
+}
+
+/// The lexicon reads robots it was not tuned on through their files' words: descriptions, examples
+/// clause by clause, parameter descriptions.
+@Suite("Lexicon mechanisms")
+struct LexiconMechanismTests {
+    func lexicon(_ robot: String, _ world: String) throws -> (LexiconDrafter, InstructionNormalizer, Robot) {
+        let (r, w) = try load(robot, world)
+        let normalizer = InstructionNormalizer(robot: r, world: w)
+        let bank = ExampleBank(robot: r, world: w, normalizer: normalizer)
+        let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: r).map { (instruction: e.instruction, plan: $0) } }
+        return (LexiconDrafter(robot: r, world: w, examples: examples) { _ in [] }, normalizer, r)
+    }
+
+    @Test func readsActionsFromDescriptionsExamplesAndWordForms() throws {
+        let (drone, dn, _) = try lexicon("drone", "farm")
+        func d(_ s: String) -> [String] { drone.parsed(dn.normalize(s)).map(PlanText.render) }
+        #expect(d("descend to 5 m") == ["change_altitude(altitude_m=5)"])  // "descend" is change_altitude's alone
+        #expect(d("go up to 25 meters") == ["change_altitude(altitude_m=25)"])  // a clause of the file's example
+        #expect(d("photograph the tractor") == [#"take_photo(subject="the tractor")"#])  // photograph / photo
+        #expect(d("snap a picture of the cows") == [#"take_photo(subject="the cows")"#])  // "picture": the example's word
+        let (rover, rn, _) = try lexicon("rover", "apartment")
+        func r(_ s: String) -> [String] { rover.parsed(rn.normalize(s)).map(PlanText.render) }
+        #expect(r("put it on the dining table") == ["navigate_to(target=\"dining_table\")\nplace(target=\"dining_table\")"])
+        // "move" names an action, but one that needs a distance: the fetch template holds.
+        #expect(r("move the tv remote to the bedside table").first?.hasPrefix("navigate_to(target=\"coffee_table\")\npick(object=\"tv_remote\")") == true)
+        #expect(r("time to recharge") == ["dock()"])
+        let (arm, an, _) = try lexicon("arm", "workbench")
+        func a(_ s: String) -> [String] { arm.parsed(an.normalize(s)).map(PlanText.render) }
+        #expect(a("release it") == ["set_suction(enabled=false)"])  // "true to grip, false to release"
+        #expect(a("turn the suction on") == ["set_suction(enabled=true)"])
+    }
+
+    @Test func requestsNamingNothingOfTheRobotAreUnrelated() throws {
+        let (rover, rn, _) = try lexicon("rover", "apartment")
+        for s in ["play some music", "fly to the moon", "what's the weather like in Paris?", "translate hello into French"] {
+            #expect(rover.isUnrelated(rn.normalize(s)), "\(s)")
+        }
+        for s in ["turn left", "go to the kitchen", "move 2", "say hi", "time to recharge"] {
+            #expect(!rover.isUnrelated(rn.normalize(s)), "\(s)")
+        }
+    }
 }
