@@ -11,6 +11,7 @@ struct Translate: AsyncParsableCommand {
         discussion: """
             Output: {"instruction", "outcome": ok|no_action|estop|fallback|deadline, "actions": [{"name", "args"}], "timing": {...}}.
             With --input FILE.jsonl, one {"instruction": ...} per line (a line may carry its own "tools"); one output line per input, in order.
+            A line that cannot be read gives {"line": N, "error": "FILE:N: ..."} in its place; the exit status is then 1.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -65,20 +66,29 @@ struct Translate: AsyncParsableCommand {
                 return
             }
             guard let input, let data = FileManager.default.contents(atPath: input) else { throw fail("\(input ?? ""): cannot read the file") }
+            // A bad line gets an error line in its place (and on stderr); the other lines are still translated.
+            var failed = 0
+            func refuse(_ n: Int, _ message: String) {
+                failed += 1
+                let text = "\(input):\(n + 1): \(message)"
+                FileHandleOutput.writeStderr("robobridge: error: \(text)\n")
+                FileHandleOutput.writeStdout(JSONValue.object([("line", .integer(Int64(n + 1))), ("error", .string(text))]).description + "\n")
+            }
             for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
                 let object: JSONValue
-                do { object = try JSONValue.parse(String(line)) } catch { throw fail("\(input):\(n + 1): malformed JSON: \(error)") }
-                guard let text = object["instruction"]?.stringValue else { throw fail("\(input):\(n + 1): expected {\"instruction\": \"...\"}") }
+                do { object = try JSONValue.parse(String(line)) } catch { refuse(n, "malformed JSON: \(error)"); continue }
+                guard let text = object["instruction"]?.stringValue else { refuse(n, "expected {\"instruction\": \"...\"}, got \(String(line.prefix(80)))"); continue }
                 if let lineTools = object["tools"] {
                     let robot: Robot
-                    do { robot = try ToolSet.robot(from: lineTools, file: "\(input):\(n + 1)") } catch { throw fail("\(input):\(n + 1) \(error)") }
+                    do { robot = try ToolSet.robot(from: lineTools, file: "\(input):\(n + 1)") } catch { refuse(n, "\(error)"); continue }
                     emit(text, try translator("line-tools:\(lineTools.description)", (robot, nil)).translate(text, speculative: !noSpeculation))
                 } else {
-                    guard let schema = defaultSchema else { throw fail("\(input):\(n + 1): no tools on the line and no --robot or --tools given") }
+                    guard let schema = defaultSchema else { refuse(n, "no tools on the line and no --robot or --tools given"); continue }
                     emit(text, try translator("default", schema).translate(text, speculative: !noSpeculation))
                 }
             }
+            if failed > 0 { throw fail("\(failed) line(s) of \(input) could not be translated (see the error lines)") }
         } catch let e as EngineError {
             throw fail(e.description)
         } catch let e as ConfigError {
