@@ -23,11 +23,12 @@ demo: build
 	@printf '%s\n' '{"instruction": "go to the kitchen"}' '{"instruction": "put the blue mug on the coffee table"}' '{"instruction": "turn left ninety degrees"}' \
 	  '{"instruction": "drive forward 20 cm"}' '{"instruction": "set the speed to half a meter per second"}' \
 	  '{"instruction": "STOP!"}' '{"instruction": "what is the weather in Paris?"}' > .build/demo-rover.jsonl
-	$(BIN) translate --robot robots/rover.yaml --input .build/demo-rover.jsonl
+	$(BIN) translate --robot robots/rover.yaml --input .build/demo-rover.jsonl --format text
 	@echo "== drone (robots/drone.yaml, simulator/worlds/farm.yaml) =="
 	@printf '%s\n' '{"instruction": "take off to ten meters"}' '{"instruction": "fly to the tower and take a photo of the tank"}' \
 	  '{"instruction": "hover for half a minute"}' '{"instruction": "return to base"}' > .build/demo-drone.jsonl
-	$(BIN) translate --robot robots/drone.yaml --input .build/demo-drone.jsonl
+	$(BIN) translate --robot robots/drone.yaml --input .build/demo-drone.jsonl --format text
+	@echo "(JSON, the contract other tools read: drop --format text)"
 
 # Tests run optimized: the constrained-decoding property tests decode tens of thousands of plans.
 # Two runs: the model-heavy suites (engine, decoding) keep Swift's cooperative threads busy for

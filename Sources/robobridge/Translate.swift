@@ -33,6 +33,10 @@ struct Translate: AsyncParsableCommand {
     var input: String?
     @Flag(name: .long, help: "Plain decoding without drafters (the plan is the same; only the speed differs).")
     var noSpeculation = false
+    @Option(name: .long, help: "Output: json (the contract, one object per line; the default) or text (a line per instruction for people: the plan, the outcome, the time).")
+    var format: OutputFormat = .json
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case json, text }
     @Argument(help: "The instruction.")
     var instruction: String?
 
@@ -72,7 +76,8 @@ struct Translate: AsyncParsableCommand {
                 failed += 1
                 let text = "\(input):\(n + 1): \(message)"
                 FileHandleOutput.writeStderr("robobridge: error: \(text)\n")
-                FileHandleOutput.writeStdout(JSONValue.object([("line", .integer(Int64(n + 1))), ("error", .string(text))]).description + "\n")
+                FileHandleOutput.writeStdout(format == .text ? "line \(n + 1)\n    → error: \(message)\n"
+                                             : JSONValue.object([("line", .integer(Int64(n + 1))), ("error", .string(text))]).description + "\n")
             }
             for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
@@ -118,8 +123,14 @@ struct Translate: AsyncParsableCommand {
         }
     }
 
-    /// One JSON line per instruction, in the contract's key order.
+    /// One line per instruction: JSON in the contract's key order, or text for people.
     func emit(_ instruction: String, _ t: Translation) {
+        if format == .text {
+            let plan = t.actions.isEmpty ? "(no action)" : PlanText.render(t.actions).replacingOccurrences(of: "\n", with: "; ")
+            let time = "\(String(format: "%.0f", t.timing.totalMs)) ms, \(t.timing.forwardPasses) forward pass\(t.timing.forwardPasses == 1 ? "" : "es")"
+            FileHandleOutput.writeStdout("\(instruction)\n    → \(plan)   [\(t.outcome), \(time)]\n")
+            return
+        }
         let actions: [JSONValue] = t.actions.map { call in
             .object([("name", .string(call.name)), ("args", .object(call.arguments.map { ($0.name, json($0.value)) }))])
         }

@@ -106,4 +106,11 @@ struct TranslateCommandTests {
         #expect(bad.status != 0 && bad.stdout.isEmpty)
         #expect(bad.stderr.contains(#"tools[0].parameters.properties.a.type: type "date" is not supported"#), "\(bad.stderr)")
     }
+
+    @Test func textFormatIsForPeople() throws {
+        let r = try run(["--robot", "robots/rover.yaml", "--format", "text", "go to the kitchen"])
+        #expect(r.status == 0)
+        #expect(r.stdout.first == "go to the kitchen")
+        #expect(r.stdout.count == 2 && r.stdout[1].hasPrefix(#"    → navigate_to(target="kitchen")   [ok, "#), "\(r.stdout)")
+    }
 }
