@@ -189,13 +189,7 @@ public struct GrammarState: Hashable, Sendable {
                 s.phase = .value
                 return s
             }
-            var j = param + 1, viable = false
-            while j < call.params.count {
-                if GrammarState.extends(call.params[j].name, prefix, with: b) { viable = true; break }
-                if call.params[j].required { break }
-                j += 1
-            }
-            guard viable else { return nil }
+            guard candidates(call).contains(where: { GrammarState.extends(call.params[$0].name, prefix, with: b) }) else { return nil }
             s.prefix.append(b)
             return s
         case .value:
@@ -245,15 +239,10 @@ public struct GrammarState: Hashable, Sendable {
     }
 
     /// Parameters that may come next: the ones after the last written, skipping only optional ones.
-    private func candidates(_ call: PlanGrammar.Call) -> [Int] {
-        var out: [Int] = []
-        var j = param + 1
-        while j < call.params.count {
-            out.append(j)
-            if call.params[j].required { break }
-            j += 1
-        }
-        return out
+    private func candidates(_ call: PlanGrammar.Call) -> Range<Int> {
+        let start = param + 1
+        let firstRequired = call.params[start...].firstIndex(where: \.required)
+        return start..<(firstRequired.map { $0 + 1 } ?? call.params.count)
     }
 
     private func nextParam(named name: [UInt8], _ call: PlanGrammar.Call) -> Int? {
