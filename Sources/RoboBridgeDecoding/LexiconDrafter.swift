@@ -123,8 +123,6 @@ public final class LexiconDrafter: Drafter {
         return out
     }
 
-    private lazy var nameWords: Set<String> = Set(robot.actions.flatMap { $0.name.split(separator: "_").map(String.init) })
-
     private static let prepositions: Set<String> = ["to", "on", "onto", "in", "into", "at", "up", "of", "over", "by"]
 
     /// The templates whose mentions (entity classes and numbers, in order) match the text's and whose
@@ -137,17 +135,10 @@ public final class LexiconDrafter: Drafter {
         for (s, t) in shaped where s.filter({ $0.hasPrefix("<") }) == slots {
             let other = Set(s.filter { !$0.hasPrefix("<") && !Self.prepositions.contains($0) })
             let d = words.symmetricDifference(other).count
-            // A word naming another action than the template's ("return" of return_home) rules it out —
-            // when that action could take what the text mentions ("move the keys to the table" is no `move`
-            // of a distance: it names no number).
-            let own = Set(t.calls.flatMap { $0.name.split(separator: "_").map(String.init) })
-            if words.subtracting(other).contains(where: { w in
-                nameWords.contains(w) && !own.contains(w) && robot.actions.contains { a in
-                    a.name.split(separator: "_").contains(Substring(w)) && fits(a, entities: entities, numbers: numbers)
-                }
-            }) { continue }
-            // So does a word that only another action's description has ("descend" of change_altitude
-            // against "take off to 10 meters"), when that action could take what the text mentions.
+            // A word of another action than the template's — its name's ("return" of return_home) or one
+            // only its description has ("descend" of change_altitude against "take off to 10 meters") —
+            // rules the template out, when that action could take what the text mentions ("move the keys
+            // to the table" is no `move` of a distance: it names no number).
             let ownActions = Set(t.calls.map(\.0))
             if words.subtracting(other).contains(where: { w in
                 actionWords.contains { a, aw in
