@@ -31,13 +31,14 @@ demo: build
 	@echo "(JSON, the contract other tools read: drop --format text)"
 
 # Tests run optimized: the constrained-decoding property tests decode tens of thousands of plans.
-# Two runs: the model-heavy suites (engine, decoding) keep Swift's cooperative threads busy for
+# Separate runs: the model-heavy suites (engine, decoding) keep Swift's cooperative threads busy for
 # minutes, which would starve the bridge nodes of the messaging suites (heartbeats, acks on time) if
 # they shared the process.
 test: setup
 	swift build -c release --build-tests $(SWIFT_LINK)
 	swift test -c release --skip-build --filter RoboBridgeMessagingTests
-	swift test -c release --skip-build --skip RoboBridgeMessagingTests
+	swift test -c release --skip-build --filter RoboBridgeServeTests
+	swift test -c release --skip-build --skip RoboBridgeMessagingTests --skip RoboBridgeServeTests
 
 bench: build
 	$(BIN) bench engine --model smollm2-135m

@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries, behind system-library targets found by pkg-config.
@@ -43,13 +44,23 @@ let package = Package(
         // ZeroMQ sockets, endpoints, poller and socket-owning workers.
         .target(name: "RoboBridgeMessaging", dependencies: ["CZeroMQ"]),
 
-        // The real-time node: commands and sensors in, actions and events out, request/reply.
+        // The real-time node: commands and sensors in, actions and events out, request/reply; plans
+        // validated against the robot file before they go out; telemetry.
         .target(
             name: "RoboBridgeNode",
             dependencies: [
                 "RoboBridgeProtocol", "RoboBridgeMessaging", "RoboBridgeConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
+
+        // The onboard bridge: the translator as the node's planner, on a model thread of its own.
+        .target(
+            name: "RoboBridgeServe",
+            dependencies: [
+                "RoboBridgeNode", "RoboBridgeDecoding", "RoboBridgeEngine", "RoboBridgeConfig", "RoboBridgeProtocol",
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Robots, worlds and missions from YAML, with precise errors.
@@ -71,18 +82,28 @@ let package = Package(
                 "RoboBridgeMessaging",
                 "RoboBridgeDecoding",
                 "RoboBridgeProtocol",
+                "RoboBridgeNode",
+                "RoboBridgeServe",
                 "CZeroMQBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         .testTarget(name: "RoboBridgeEngineTests", dependencies: ["RoboBridgeEngine"]),
         .testTarget(name: "RoboBridgeConfigTests", dependencies: ["RoboBridgeConfig"]),
         .testTarget(name: "RoboBridgeDecodingTests", dependencies: ["RoboBridgeDecoding", "RoboBridgeConfig", "RoboBridgeEngine", "RoboBridgeProtocol"]),
         .testTarget(
+            name: "RoboBridgeServeTests",
+            dependencies: [
+                "RoboBridgeServe", "RoboBridgeNode", "RoboBridgeMessaging", "RoboBridgeProtocol", "RoboBridgeConfig",
+                "RoboBridgeDecoding", "RoboBridgeEngine",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
             name: "RoboBridgeMessagingTests",
             dependencies: [
-                "RoboBridgeMessaging", "RoboBridgeProtocol", "RoboBridgeNode",
+                "RoboBridgeMessaging", "RoboBridgeProtocol", "RoboBridgeNode", "RoboBridgeConfig",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
     ]

@@ -163,8 +163,19 @@ extension Parameter {
 
 extension Limits {
     static func read(_ value: YAMLValue) throws(ConfigError) -> Limits {
-        let o = try value.object(["max_plan_actions", "max_instruction_length"])
+        let o = try value.object(["max_plan_actions", "max_instruction_length", "max_sensor_age_ms", "confirmation_timeout_ms"])
         var l = Limits()
+        if let v = o["max_sensor_age_ms"] {
+            let ms = try v.integer()
+            guard (1...3_600_000).contains(ms) else { throw v.error("expected 1 to 3600000 ms, got \(ms)") }
+            l.maxSensorAgeMs = ms
+        }
+        if let v = o["confirmation_timeout_ms"] {
+            l.confirmationTimeoutMs = try v.integer()
+            guard (1...3_600_000).contains(l.confirmationTimeoutMs) else {
+                throw v.error("expected 1 to 3600000 ms, got \(l.confirmationTimeoutMs)")
+            }
+        }
         if let v = o["max_plan_actions"] {
             l.maxPlanActions = try v.integer()
             guard (1...64).contains(l.maxPlanActions) else { throw v.error("expected 1 to 64, got \(l.maxPlanActions)") }

@@ -150,6 +150,11 @@ public struct Limits: Sendable, Equatable {
     public var maxPlanActions: Int = 8
     /// The longest instruction accepted, in characters.
     public var maxInstructionLength: Int = 500
+    /// Sensor readings older than this make plans that depend on where things are fall back
+    /// (nil: no check; the world file is trusted).
+    public var maxSensorAgeMs: Int?
+    /// How long an action marked `requires_confirmation` waits for its `<robot>/confirm`.
+    public var confirmationTimeoutMs: Int = 10_000
 }
 
 public struct ModelSettings: Sendable, Equatable {

@@ -39,6 +39,12 @@ public struct World: Sendable, Equatable {
         (places + surfaces + waypoints).first { $0.name == name }
     }
     public func object(named name: String) -> WorldObject? { objects.first { $0.name == name } }
+
+    /// Whether `s` is a valid name (ids, actions, entities): letters, digits and underscores, starting with a letter.
+    public static func isEntityName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first.properties.isAlphabetic else { return false }
+        return s.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
 }
 
 /// A position in metres, in the world frame (x forward/east, y left/north, z up).
@@ -70,6 +76,14 @@ public struct WorldObject: Sendable, Equatable {
     public var color: String?
     public var graspable: Bool
     public var description: String?
+
+    public init(name: String, location: Location, color: String? = nil, graspable: Bool = true, description: String? = nil) {
+        self.name = name
+        self.location = location
+        self.color = color
+        self.graspable = graspable
+        self.description = description
+    }
 }
 
 public struct Wall: Sendable, Equatable {

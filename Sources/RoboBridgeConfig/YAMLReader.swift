@@ -71,9 +71,9 @@ struct YAMLValue {
     /// A non-empty name made of letters, digits and underscores, starting with a letter.
     func identifier() throws(ConfigError) -> String {
         let s = try string()
-        guard let first = s.unicodeScalars.first, first.properties.isAlphabetic,
-              s.unicodeScalars.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) })
-        else { throw error("expected a name of letters, digits and underscores starting with a letter, got \"\(s)\"") }
+        guard World.isEntityName(s) else {
+            throw error("expected a name of letters, digits and underscores starting with a letter, got \"\(s)\"")
+        }
         return s
     }
 

@@ -67,19 +67,29 @@ public struct ConstrainedDecoder {
     ///   - speculation: drafters to use, or nil for plain decoding.
     ///   - guide: plans a parser found in the instruction; tokens that continue one get a bonus on their
     ///     logit (in both decoding modes alike, so speculation stays lossless). The model still decides.
+    ///   - committed: called with the plan text so far and a number of calls, as soon as those calls are
+    ///     known to be complete and followed by another (the next call's name has begun). Greedy decoding
+    ///     never revises a token it took, and verification keeps only the model's own choices, so these
+    ///     calls are final: they may be acted on while the rest decodes.
     public func decode<S: LogitsSource>(_ source: inout S, prompt: [Int32] = [], speculation: Speculation? = nil,
-                                        guide: Guide? = nil) throws -> Result {
+                                        guide: Guide? = nil, committed: (([UInt8], Int) -> Void)? = nil) throws -> Result {
         let g = masks.grammar
         var state = GrammarState()
         var out: [Int32] = []
         var bytes: [UInt8] = []
         var stats = DecodeStats()
         var lastComplete = (tokens: 0, bytes: 0)
+        var reported = 0
         func take(_ t: Int32) {
             out.append(t)
             bytes += tokenBytes[Int(t)]
             state = state.advance(tokenBytes[Int(t)], g)!
-            if state.canEnd(g) { lastComplete = (out.count, bytes.count) }
+            if state.canEnd(g) {
+                lastComplete = (out.count, bytes.count)
+            } else if state.calls > reported, let committed {
+                reported = state.calls
+                committed(bytes, reported)
+            }
         }
         /// The model's constrained greedy choice from the logits at `row`: a token, or nil for the end.
         func choose(_ mask: MaskCache.Mask, row: Int) -> Int32? {

@@ -34,7 +34,8 @@ public enum PlanText {
 
     /// Parses text that the grammar accepted into calls, typed by the robot's schema. Works on bytes,
     /// not characters: free text may start with a combining mark that would merge with its quote.
-    public static func parse(_ text: String, robot: Robot) -> [ActionCall]? {
+    /// - Parameter leading: read only this many calls (the rest of the text may be unfinished).
+    public static func parse(_ text: String, robot: Robot, leading: Int? = nil) -> [ActionCall]? {
         var r = Reader(bytes: Array(text.utf8)[...])
         r.skip { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: " ") }
         var end = r.bytes.endIndex
@@ -42,7 +43,7 @@ public enum PlanText {
         r.bytes = r.bytes[..<end]
         if r.bytes.elementsEqual("none".utf8) { return [] }
         var calls: [ActionCall] = []
-        while !r.bytes.isEmpty {
+        while !r.bytes.isEmpty, calls.count < leading ?? .max {
             if !calls.isEmpty { guard r.take("\n") else { return nil } }
             guard let name = r.upTo(UInt8(ascii: "(")), let action = robot.action(named: name), r.take("(") else { return nil }
             var args: [ActionCall.Argument] = []

@@ -8,9 +8,13 @@ public struct Translation: Sendable {
     public var actions: [ActionCall]
     public var normalizedInstruction: String
     public var timing: Timing
+    /// False when the token budget ran out before the plan could end (the plan holds its complete calls).
+    public var finished = true
 
     public struct Timing: Sendable, Equatable {
         public var totalMs = 0.0
+        /// Normalizing, retrieval, grounding and the lexicon parse, before the model's first pass.
+        public var prepareMs = 0.0
         public var prefillMs = 0.0
         public var decodeMs = 0.0
         public var forwardPasses = 0
@@ -83,11 +87,14 @@ struct ContextSource: LogitsSource {
 /// and only the instruction's own turn is decoded. Examples thus cost nothing per instruction.
 public final class Translator {
     public let robot: Robot
-    public let world: World?
+    /// The world translations are grounded in: the file's, or the one last given to `update(world:)`.
+    public private(set) var world: World?
+    /// The world of the system prompt (decoded once, kept in the KV cache).
+    public let baseWorld: World?
     public let model: Model
     private let context: Context
     private let tokenBytes: [[UInt8]]
-    private let masks: MaskCache
+    private var masks: MaskCache
     private let trie: TokenTrie
     /// Masks of grammars grounded in what instructions mention, by grounding (a few dozen kept).
     private var grounded: [[String: [String]]: MaskCache] = [:]
@@ -102,7 +109,7 @@ public final class Translator {
     public var guidesUnrelatedToNone = true
     /// Grammar grounding on (the default): see `grounding(for:)`.
     public var groundsGrammar = true
-    private let normalizer: InstructionNormalizer
+    private var normalizer: InstructionNormalizer
     private let stopWords: StopWordMatcher
     private let maxTokens: Int
     private let bank: ExampleBank
@@ -116,10 +123,12 @@ public final class Translator {
     private let afterUser: String
     private let afterAssistant: String
     private let batch: Batch
-    private let lexicon: LexiconDrafter
+    private var lexicon: LexiconDrafter
     private let lookup = PromptLookupDrafter()
     private let planCache: PlanCacheDrafter
-    private let speculation: Speculation
+    private var speculation: Speculation
+    /// The bank's plans as calls, for rebuilding the lexicon when the world changes.
+    private let examplePlans: [(instruction: String, plan: [ActionCall])]
     private let draft: DraftModelDrafter?
     /// Examples chosen per instruction. The most similar one is decoded right before the instruction
     /// (small models copy the nearest example); the others are seen in the cache, where they cost nothing.
@@ -138,6 +147,7 @@ public final class Translator {
         self.retrievedExamples = retrievedExamples
         self.robot = robot
         self.world = world
+        self.baseWorld = world
         self.model = model
         let vocab = model.vocabulary
         tokenBytes = vocab.allTokenBytes()
@@ -190,6 +200,7 @@ public final class Translator {
         let examples: [(instruction: String, plan: [ActionCall])] = bank.entries.compactMap { e in
             PlanText.parse(e.plan, robot: robot).map { (e.instruction, $0) }
         }
+        examplePlans = examples
         lexicon = LexiconDrafter(robot: robot, world: world, examples: examples, tokenize: tokenize)
         planCache = PlanCacheDrafter(tokenize: tokenize)
         let systemPrefix = systemTokens, draftThreads = threads ?? robot.model.threads
@@ -209,6 +220,41 @@ public final class Translator {
 
     /// The most tokens of examples kept in the cache (bounds start-up time: about 6 ms per token on 2 cores).
     static let maxCachedTokens = 4096
+
+    /// The flag that aborts the forward pass in flight (checked by llama.cpp between graph nodes): set it
+    /// from any thread to stop a translation, which then throws `EngineError.aborted`. Reset it before
+    /// the next translation.
+    public var abortFlag: AbortFlag { context.abortFlag }
+
+    /// Grounds later translations in `world` (the file's world as sensors see it now: objects detected,
+    /// moved). The prompt decoded at start-up stays; each instruction carries what changed of what it
+    /// names. Masks of groundings that did not change stay cached.
+    public func update(world new: World) {
+        guard new != world else { return }
+        world = new
+        normalizer = InstructionNormalizer(robot: robot, world: new)
+        let vocab = model.vocabulary
+        let tokenize: (String) -> [Int32] = { (try? vocab.tokenize($0, addSpecial: false, parseSpecial: false)) ?? [] }
+        lexicon = LexiconDrafter(robot: robot, world: new, examples: examplePlans, tokenize: tokenize)
+        let enabled = speculation.enabled
+        speculation = Speculation(drafters: [planCache, lexicon, lookup] + (draft.map { [$0] } ?? []))
+        speculation.enabled = enabled
+        masks = cachedMasks(new.entityClasses)
+    }
+
+    /// What the world now says of the objects an instruction names, where it differs from the prompt's.
+    func changeNote(for normalized: String) -> String? {
+        guard let world, let base = baseWorld, world != base else { return nil }
+        let words = Set(InstructionNormalizer.tokenize(normalized))
+        let changed = world.objects.filter { o in words.contains(o.name) && base.object(named: o.name)?.location != o.location }
+        guard !changed.isEmpty else { return nil }
+        return "Now: " + changed.map { o in
+            switch o.location {
+            case .on(let place): "\(o.name) (on \(place))"
+            case .at(let p): "\(o.name) (at \(PlanText.literal(.number(p.x))), \(PlanText.literal(.number(p.y))))"
+            }
+        }.joined(separator: ", ") + "."
+    }
 
     /// Tokens decoded once and kept in the KV cache (system prompt and example bank).
     public var staticPromptTokens: Int { systemTokens.count + cached.values.map(\.tokens.count).reduce(0, +) }
@@ -241,6 +287,10 @@ public final class Translator {
 
     private func masks(for normalized: String) -> MaskCache {
         guard groundsGrammar, let g = grounding(for: normalized) else { return masks }
+        return cachedMasks(g)
+    }
+
+    private func cachedMasks(_ g: [String: [String]]) -> MaskCache {
         if let m = grounded[g] { return m }
         let m = MaskCache(trie: trie, grammar: PlanGrammar(robot: robot, world: world, entities: g))
         grounded[g] = m
@@ -250,8 +300,13 @@ public final class Translator {
     }
 
     /// Translates one instruction.
-    /// - Parameter speculative: use drafters (the plan is the same either way; only the speed differs).
-    public func translate(_ instruction: String, speculative: Bool = true) throws -> Translation {
+    /// - Parameters:
+    ///   - speculative: use drafters (the plan is the same either way; only the speed differs).
+    ///   - committed: called with the calls known to be final as soon as they are (see
+    ///     `ConstrainedDecoder.decode`), so a robot can start on them while the rest decodes.
+    /// - Throws: `EngineError` (`.aborted` when `abortFlag` was set).
+    public func translate(_ instruction: String, speculative: Bool = true,
+                          committed: (([ActionCall]) -> Void)? = nil) throws -> Translation {
         let start = monotonicMilliseconds()
         var timing = Translation.Timing()
         if stopWords.matches(instruction) {
@@ -275,13 +330,14 @@ public final class Translator {
         }
         let nearest = fresh.last.map { $0.instruction + afterUser + $0.plan + afterAssistant } ?? ""
         // A large world is not listed in the system prompt: the entities the instruction names come with it.
-        let note = prompt.worldNote(for: normalized).map { $0 + "\n" } ?? ""
+        let note = [prompt.worldNote(for: normalized), changeNote(for: normalized)].compactMap { $0 }.map { $0 + "\n" }.joined()
         let suffix = try model.vocabulary.tokenize(nearest + note + normalized + turnClose, addSpecial: false, parseSpecial: true)
         var source = ContextSource(context: context, batch: batch, sequence: Self.working, position: end)
         let grammarMasks = masks(for: normalized)
         var parsed = lexicon.parsed(normalized)
         // A request with nothing of the robot in it is guided to "none" (measured on the corpus: see README).
         if parsed.isEmpty, guidesUnrelatedToNone, lexicon.isUnrelated(normalized) { parsed = [[]] }
+        timing.prepareMs = monotonicMilliseconds() - start
         let decoder = ConstrainedDecoder(masks: grammarMasks, tokenBytes: tokenBytes, maxTokens: maxTokens, batchCapacity: Self.batchLimit)
         var spec: Speculation?
         let before = speculation.stats
@@ -292,13 +348,20 @@ public final class Translator {
             if enabledDrafters?.contains("draft_model") ?? true { try draft?.reset(suffix: suffix, masks: grammarMasks) }
             spec = speculation
         }
-        let result = try decoder.decode(&source, prompt: suffix, speculation: spec, guide: LexiconDrafter.guide(parsed, bonus: guideBonus))
+        let robot = self.robot
+        let onCommitted = committed.map { report in
+            { (bytes: [UInt8], count: Int) in
+                if let calls = PlanText.parse(String(decoding: bytes, as: UTF8.self), robot: robot, leading: count) { report(calls) }
+            }
+        }
+        let result = try decoder.decode(&source, prompt: suffix, speculation: spec, guide: LexiconDrafter.guide(parsed, bonus: guideBonus),
+                                        committed: onCommitted)
         let text = String(decoding: result.bytes, as: UTF8.self)
         let calls = PlanText.parse(text, robot: robot) ?? []
         if speculative, result.finished { planCache.remember(instruction: normalized, plan: text) }
         timing.totalMs = monotonicMilliseconds() - start
         timing.prefillMs = result.stats.firstPassMs
-        timing.decodeMs = timing.totalMs - result.stats.firstPassMs
+        timing.decodeMs = timing.totalMs - timing.prepareMs - result.stats.firstPassMs
         timing.promptTokens = suffix.count
         timing.forwardPasses = result.stats.forwardPasses
         timing.tokens = result.stats.tokens
@@ -310,6 +373,7 @@ public final class Translator {
                 (now.0, DrafterStats(drafts: now.1.drafts - then.drafts, proposed: now.1.proposed - then.proposed, accepted: now.1.accepted - then.accepted))
             }
         }
-        return Translation(outcome: calls.isEmpty ? "no_action" : "ok", actions: calls, normalizedInstruction: normalized, timing: timing)
+        return Translation(outcome: calls.isEmpty ? "no_action" : "ok", actions: calls, normalizedInstruction: normalized, timing: timing,
+                           finished: result.finished)
     }
 }

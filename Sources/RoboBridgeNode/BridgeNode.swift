@@ -22,11 +22,21 @@ public final class BridgeNode: Service, Sendable {
     private let outSeq = Atomic<UInt64>(0)
     private let startedAt = ContinuousClock.now
 
+    /// Last time each rate-limited action went out (`max_rate_hz`), across commands.
+    private let rates = RateLimiter()
+    public let telemetry = Telemetry()
+
     struct State {
         var stats = NodeStats()
         var sensors: [String: Message] = [:]
+        var robotState = RobotState()
         var lastSeq: [String: UInt64] = [:]
-        var current: Task<Void, Never>?
+        /// Commands received and not yet decided (the newest last); the one the model works on has a task.
+        var pending: [CommandRun] = []
+        var running: Task<Void, Never>?
+        /// Operators' answers awaited, by command id: true go, false no, nil expired or cancelled.
+        var confirmations: [String: CheckedContinuation<Bool?, Never>] = [:]
+        var ready = false
         var readyWaiters: [CheckedContinuation<BoundEndpoints, Never>] = []
         var bound: BoundEndpoints?
     }
@@ -53,6 +63,12 @@ public final class BridgeNode: Service, Sendable {
 
     /// The newest message of a sensor (latest-value semantics), if any arrived.
     public func latestSensor(_ name: String) -> Message? { state.withLock { $0.sensors[name] } }
+
+    /// The robot's state as its sensors last said.
+    public var robotState: RobotState { state.withLock { $0.robotState } }
+
+    /// Whether the planner is warmed up and commands are being planned.
+    public var isReady: Bool { state.withLock { $0.ready } }
 
     /// Waits until the node's sockets are bound and subscribed.
     public func ready() async -> BoundEndpoints {
@@ -105,7 +121,8 @@ public final class BridgeNode: Service, Sendable {
         waiters.forEach { $0.resume(returning: bound) }
         logger.info("bridge node up", metadata: ["endpoint.inbound": "\(bound.inbound)", "endpoint.outbound": "\(bound.outbound)"])
 
-        let (commands, commandQueue) = AsyncStream.makeStream(of: Message.self)
+        let (commands, commandQueue) = AsyncStream.makeStream(of: (Message, CommandRun).self)
+        let warmUpError = WarmUpError()
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -113,7 +130,23 @@ public final class BridgeNode: Service, Sendable {
                     commandQueue.finish()
                 }
                 group.addTask {
-                    for await command in commands { await self.execute(command, pub: pub) }
+                    // Commands are acknowledged at once and wait here while the planner warms up.
+                    do {
+                        let t0 = ContinuousClock.now
+                        let fields = try await self.planner.warmUp()
+                        let ms = round3(durationMs(ContinuousClock.now - t0))
+                        self.state.withLock { $0.ready = true }
+                        self.publish(pub, .event, .event(kind: "ready", fields: fields + [("warm_up_ms", .number(ms))]))
+                        self.publishHeartbeat(pub)
+                        self.logger.info("ready", metadata: ["warm_up.ms": "\(ms)"])
+                    } catch {
+                        self.logger.error("the planner failed to start", metadata: ["error": "\(error)"])
+                        warmUpError.value.withLock { $0 = String(describing: error) }
+                        sub.requestShutdown()
+                        router?.requestShutdown()
+                        return
+                    }
+                    for await (command, run) in commands where !run.isConcluded { await self.execute(command, run: run, pub: pub) }
                 }
                 if let router {
                     group.addTask {
@@ -139,17 +172,18 @@ public final class BridgeNode: Service, Sendable {
             sub.requestShutdown()
             router?.requestShutdown()
         }
-        state.withLock { $0.current?.cancel() }
+        state.withLock { $0.running?.cancel() }
         await sub.shutdown()
         await router?.shutdown()
         publish(pub, .heartbeat, .heartbeat(state: "stopping", subscribed: [], uptimeMs: uptimeMs()))
         await pub.shutdown()
         logger.info("bridge node down")
+        if let error = warmUpError.value.withLock({ $0 }) { throw NodeError.plannerFailedToStart(error) }
     }
 
     // MARK: Inbound
 
-    private func handleInbound(_ inbound: SocketWorker.Inbound, pub: SocketWorker, commands: AsyncStream<Message>.Continuation) {
+    private func handleInbound(_ inbound: SocketWorker.Inbound, pub: SocketWorker, commands: AsyncStream<(Message, CommandRun)>.Continuation) {
         let message: Message
         switch inbound {
         case .rejected(let error):
@@ -192,21 +226,59 @@ public final class BridgeNode: Service, Sendable {
         state.withLock { $0.stats.accepted[message.payload.kindName, default: 0] += 1 }
         switch message.payload {
         case .command(let instruction, _):
+            let received = ContinuousClock.now
             acknowledge(message, pub: pub)
             if stopWords.matches(instruction) {
                 estop(message, pub: pub, reason: "stop word")
-            } else {
-                commands.yield(message)
+                return
             }
+            let run = makeRun(message, received: received, pub: pub)
+            if let limit = configuration.rules?.robot.limits.maxInstructionLength, instruction.count > limit {
+                // Refused on its own: the command in progress goes on.
+                run.conclude(.rejected, reason: "the instruction has \(instruction.count) characters; \(configuration.robot) takes at most "
+                             + "\(limit) (limits.max_instruction_length)")
+                return
+            }
+            // A new command preempts every earlier one not yet decided (its plan is never published).
+            let (superseded, task, waiting) = state.withLock { s in
+                let old = s.pending
+                s.pending = [run]
+                s.stats.preempted += old.count
+                return (old, s.running, old.compactMap { s.confirmations.removeValue(forKey: $0.id) })
+            }
+            for old in superseded { old.conclude(.preempted, reason: "superseded by command \(message.envelope.id)") }
+            if !superseded.isEmpty { task?.cancel() }
+            waiting.forEach { $0.resume(returning: nil) }
+            commands.yield((message, run))
         case .estop:
             acknowledge(message, pub: pub)
             estop(message, pub: pub, reason: "estop topic")
-        case .sensor:
+        case .confirm(let approve):
+            let waiting = state.withLock { $0.confirmations.removeValue(forKey: message.envelope.correlationId ?? "") }
+            if let waiting {
+                waiting.resume(returning: approve)
+            } else {
+                reject(Violation(.invalidField, "no action of command \"\(message.envelope.correlationId ?? "")\" is waiting for confirmation",
+                                 topic: message.topic.description, messageId: message.envelope.id), pub: pub)
+            }
+        case .sensor(let data):
             if case .sensor(let name) = message.topic.kind {
-                state.withLock { s in
+                let received = ContinuousClock.now
+                let problem = state.withLock { s -> Violation? in
                     // Latest value per sensor: a newer message replaces an older one.
-                    if let old = s.sensors[name], old.envelope.sender == message.envelope.sender, old.envelope.seq > message.envelope.seq { return }
+                    if let old = s.sensors[name], old.envelope.sender == message.envelope.sender, old.envelope.seq > message.envelope.seq { return nil }
+                    do throws(Violation) {
+                        try s.robotState.apply(sensor: name, data: data, at: received)
+                    } catch {
+                        return error
+                    }
                     s.sensors[name] = message
+                    return nil
+                }
+                if var problem {
+                    problem.topic = message.topic.description
+                    problem.messageId = message.envelope.id
+                    reject(problem, pub: pub)
                 }
             }
         case .actionStatus:
@@ -233,57 +305,128 @@ public final class BridgeNode: Service, Sendable {
 
     private func estop(_ m: Message, pub: SocketWorker, reason: String) {
         // First the stop, then the bookkeeping: nothing waits for the planner.
-        publish(pub, .action, .action(outcome: "estop", actions: [configuration.stopAction]), correlationId: m.envelope.id)
-        let current = state.withLock { s -> Task<Void, Never>? in
+        publish(pub, .action, .action(outcome: .estop, actions: [configuration.stopAction]), correlationId: m.envelope.id)
+        let (stopped, task, waiting) = state.withLock { s in
             s.stats.estops += 1
             s.stats.actionsPublished += 1
-            return s.current
+            let old = s.pending
+            s.pending = []
+            return (old, s.running, old.compactMap { s.confirmations.removeValue(forKey: $0.id) })
         }
-        current?.cancel()
+        for run in stopped { run.conclude(.estop, reason: "e-stop (\(reason)) from \(m.envelope.sender)") }
+        task?.cancel()
+        waiting.forEach { $0.resume(returning: nil) }
         publish(pub, .event, .event(kind: "outcome", fields: [("outcome", .string("estop")), ("reason", .string(reason)), ("latency_ms", .number(0))]),
                 correlationId: m.envelope.id)
     }
 
     // MARK: Commands
 
-    private func execute(_ command: Message, pub: SocketWorker) async {
+    private func makeRun(_ command: Message, received: ContinuousClock.Instant, pub: SocketWorker) -> CommandRun {
+        let (world, robotState) = state.withLock { s in (configuration.world.map(s.robotState.world(from:)), s.robotState) }
+        return CommandRun(id: command.envelope.id, received: received, rules: configuration.rules, world: world,
+                          staleness: configuration.rules?.staleness(robotState, at: received), streams: configuration.streamsActions,
+                          rates: rates, telemetry: telemetry) { [self] (kind: Topic.Kind, payload: Payload) in
+            if case .action(_, let actions, _, _) = payload { state.withLock { $0.stats.actionsPublished += actions.count } }
+            publish(pub, kind, payload, correlationId: command.envelope.id)
+        }
+    }
+
+    private func execute(_ command: Message, run: CommandRun, pub: SocketWorker) async {
         guard case .command(let instruction, let deadlineMs) = command.payload else { return }
-        let start = ContinuousClock.now
-        let deadline = start + (deadlineMs.map { .milliseconds($0) } ?? configuration.defaultDeadline)
-        let task = Task { await self.decide(command, instruction: instruction, start: start, deadline: deadline, pub: pub) }
-        state.withLock { $0.current = task }
+        let deadline = run.received + (deadlineMs.map { .milliseconds($0) } ?? configuration.defaultDeadline)
+        telemetry.record("queue", ms: durationMs(ContinuousClock.now - run.received))
+        let (world, robotState) = state.withLock { s in (configuration.world.map(s.robotState.world(from:)), s.robotState) }
+        let request = PlanRequest(instruction: instruction, commandId: command.envelope.id, deadline: deadline, world: world, state: robotState)
+        let task = Task { await self.decide(request, run: run) }
+        state.withLock { $0.running = task }
         await task.value
-        state.withLock { $0.current = nil }
+        state.withLock { s in
+            s.running = nil
+            s.pending.removeAll { $0 === run }
+        }
     }
 
     /// Races the planner against the deadline; whichever comes first decides, and is published at once.
-    private func decide(_ command: Message, instruction: String, start: ContinuousClock.Instant, deadline: ContinuousClock.Instant, pub: SocketWorker) async {
-        await raceDeadline(instruction, deadline) { first in
-            if Task.isCancelled {  // an e-stop superseded this command; the stop is already out
-                publish(pub, .event, .event(kind: "outcome", fields: [("outcome", .string("cancelled")), ("reason", .string("estop"))]),
-                        correlationId: command.envelope.id)
-                return
+    private func decide(_ request: PlanRequest, run: CommandRun) async {
+        let waitsForConfirmation = await raceDeadline(request, emit: { run.offer($0, final: false) }) { first -> Bool in
+            guard let result = first else {
+                let budget = Int(durationMs(request.deadline - run.received))
+                let sent = run.published
+                let reason = sent > 0 ? "the deadline of \(budget) ms passed after \(sent) of the plan's actions"
+                    : "no plan within the deadline of \(budget) ms"
+                if run.conclude(.deadline, reason: reason, stop: configuration.stopOnDeadline ? configuration.stopAction : nil) {
+                    state.withLock { $0.stats.deadlinesMissed += 1 }
+                }
+                return false
             }
-            let latency = milliseconds(since: start)
-            if let result = first {
-                publishPlan(result, for: command, latencyMs: latency, pub: pub)
-            } else {
-                state.withLock { $0.stats.deadlinesMissed += 1 }
-                let actions = configuration.stopOnDeadline ? [configuration.stopAction] : []
-                publishPlan(PlanResult(outcome: "deadline", actions: actions), for: command, latencyMs: latency, pub: pub)
+            guard !run.isConcluded else { return false }  // an e-stop or a newer command decided already
+            telemetry.record(result.timing)
+            guard result.outcome == .ok else {
+                run.conclude(result.outcome, reason: result.reason)
+                return false
             }
+            run.offer(result.actions, final: true)
+            if let (outcome, reason) = run.problem {
+                run.conclude(outcome, reason: reason)
+                return false
+            }
+            if run.held.isEmpty {
+                run.conclude(.ok, reason: nil)
+                return false
+            }
+            return true
+        }
+        guard waitsForConfirmation else { return }
+        await awaitConfirmation(run)
+    }
+
+    /// Holds the plan's actions from the first that needs confirmation until the operator answers on
+    /// `<robot>/confirm` (correlation id = the command's id), or the robot file's timeout passes.
+    private func awaitConfirmation(_ run: CommandRun) async {
+        let held = run.held
+        let timeoutMs = configuration.rules?.robot.limits.confirmationTimeoutMs ?? 10_000
+        run.event("confirmation_required", [("action_index", .integer(Int64(run.heldIndex))), ("held", .array(held.map(\.json))),
+                                            ("timeout_ms", .integer(Int64(timeoutMs)))])
+        let answer: Bool? = await withTaskGroup(of: Bool?.self) { group in
+            group.addTask {
+                await withCheckedContinuation { c in
+                    let early = self.state.withLock { s -> Bool in
+                        guard !run.isConcluded else { return true }
+                        s.confirmations[run.id] = c
+                        return false
+                    }
+                    if early { c.resume(returning: nil) }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(timeoutMs))
+                self.state.withLock { $0.confirmations.removeValue(forKey: run.id) }?.resume(returning: nil)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        switch answer {
+        case true?:
+            if run.releaseHeld() { run.conclude(.ok, reason: nil) }
+        case false?:
+            run.conclude(.rejected, reason: "confirmation denied for \(held.map(\.name).joined(separator: ", "))")
+        case nil:
+            run.conclude(.rejected, reason: "confirmation timed out")
         }
     }
 
     /// Runs the planner against the deadline and hands `decide` the plan, or nil when the deadline came
     /// first — at that moment, without waiting for the planner to notice its cancellation.
-    private func raceDeadline<R: Sendable>(_ instruction: String, _ deadline: ContinuousClock.Instant,
+    private func raceDeadline<R: Sendable>(_ request: PlanRequest, emit: @escaping @Sendable ([WireAction]) -> Void,
                                            decide: (PlanResult?) -> R) async -> R {
         let planner = self.planner
         return await withTaskGroup(of: PlanResult?.self) { group in
-            group.addTask { await planner.plan(instruction: instruction, deadline: deadline) }
+            group.addTask { await planner.plan(request, emit: emit) }
             group.addTask {
-                try? await Task.sleep(until: deadline)
+                try? await Task.sleep(until: request.deadline)
                 return nil
             }
             let first = await group.next() ?? nil
@@ -291,21 +434,6 @@ public final class BridgeNode: Service, Sendable {
             group.cancelAll()
             return decided
         }
-    }
-
-    private func milliseconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-    }
-
-    private func publishPlan(_ result: PlanResult, for command: Message, latencyMs: Double, pub: SocketWorker) {
-        if !result.actions.isEmpty || result.outcome != "no_action" {
-            publish(pub, .action, .action(outcome: result.outcome, actions: result.actions), correlationId: command.envelope.id)
-            state.withLock { $0.stats.actionsPublished += 1 }
-        }
-        publish(pub, .event, .event(kind: "outcome", fields: [("outcome", .string(result.outcome)), ("actions", .integer(Int64(result.actions.count))),
-                                                              ("latency_ms", .number((latencyMs * 1000).rounded() / 1000))]),
-                correlationId: command.envelope.id)
     }
 
     // MARK: Request / reply
@@ -318,8 +446,11 @@ public final class BridgeNode: Service, Sendable {
         let request: Message
         do throws(Violation) {
             request = try codec.decode(frames)
-            guard case .translate = request.payload else {
-                throw Violation(.unknownTopic, "the request endpoint takes \(configuration.robot)/translate, got \(request.topic)", topic: request.topic.description, messageId: request.envelope.id)
+            switch request.payload {
+            case .translate, .stats: break
+            default:
+                throw Violation(.unknownTopic, "the request endpoint takes \(configuration.robot)/translate and \(configuration.robot)/stats, "
+                                + "got \(request.topic)", topic: request.topic.description, messageId: request.envelope.id)
             }
         } catch {
             state.withLock { $0.stats.rejected[error.reason.rawValue, default: 0] += 1 }
@@ -328,28 +459,55 @@ public final class BridgeNode: Service, Sendable {
             router.send(head + message(.event, .event(kind: "rejected", fields: fields), correlationId: error.messageId).frames)
             return
         }
+        if case .stats = request.payload {
+            router.send(head + message(.stats, .stats(data: statsData()), correlationId: request.envelope.id).frames)
+            return
+        }
         guard case .translate(let instruction, let deadlineMs) = request.payload else { return }
         let start = ContinuousClock.now
         let deadline = start + (deadlineMs.map { .milliseconds($0) } ?? configuration.defaultDeadline)
-        let result: PlanResult
+        var result: PlanResult
         if stopWords.matches(instruction) {
-            result = PlanResult(outcome: "estop", actions: [configuration.stopAction])
+            result = PlanResult(outcome: .estop, actions: [configuration.stopAction])
         } else {
-            result = await raceDeadline(instruction, deadline) { first in
-                first ?? PlanResult(outcome: "deadline", actions: configuration.stopOnDeadline ? [configuration.stopAction] : [])
+            let (world, robotState) = state.withLock { s in (configuration.world.map(s.robotState.world(from:)), s.robotState) }
+            let planRequest = PlanRequest(instruction: instruction, commandId: request.envelope.id, deadline: deadline, world: world,
+                                          state: robotState)
+            result = await raceDeadline(planRequest, emit: { _ in }) { first in
+                first ?? PlanResult(outcome: .deadline, actions: configuration.stopOnDeadline ? [configuration.stopAction] : [])
+            }
+            // The same rules as for commands: a plan that breaks one is not handed out.
+            if result.outcome == .ok, let rules = configuration.rules,
+               let problem = result.actions.enumerated().lazy.compactMap({ rules.problem($1, index: $0, world: world) }).first {
+                result = PlanResult(outcome: .rejected, actions: [], reason: problem)
             }
         }
-        let ms = milliseconds(since: start)
+        let ms = durationMs(ContinuousClock.now - start)
         state.withLock { $0.stats.requestsAnswered += 1 }
-        router.send(head + message(.plan, .plan(outcome: result.outcome, actions: result.actions, latencyMs: (ms * 1000).rounded() / 1000),
+        router.send(head + message(.plan, .plan(outcome: result.outcome.rawValue, actions: result.actions, latencyMs: (ms * 1000).rounded() / 1000),
                                    correlationId: request.envelope.id).frames)
+    }
+
+    /// The `data` of a stats reply: counters and latency percentiles.
+    public func statsData() -> JSONValue {
+        let s = stats
+        let counters: [(String, JSONValue)] = [
+            ("robot", .string(configuration.robot)), ("ready", .bool(isReady)), ("uptime_ms", .integer(uptimeMs())),
+            ("commands", .integer(Int64(s.commandsAcknowledged))), ("actions_published", .integer(Int64(s.actionsPublished))),
+            ("deadlines_missed", .integer(Int64(s.deadlinesMissed))), ("estops", .integer(Int64(s.estops))),
+            ("preempted", .integer(Int64(s.preempted))), ("requests_answered", .integer(Int64(s.requestsAnswered))),
+            ("rejected_messages", .integer(Int64(s.totalRejected))), ("gaps", .integer(Int64(s.gaps))),
+        ]
+        return telemetry.json(counters: counters)
     }
 
     // MARK: Outbound
 
     private func publishHeartbeat(_ pub: SocketWorker) {
         let r = configuration.robot
-        publish(pub, .heartbeat, .heartbeat(state: "ready", subscribed: ["\(r)/command", "\(r)/estop", "\(r)/sensor/*", "\(r)/action_status"], uptimeMs: uptimeMs()))
+        publish(pub, .heartbeat, .heartbeat(state: isReady ? "ready" : "starting",
+                                            subscribed: ["\(r)/command", "\(r)/estop", "\(r)/confirm", "\(r)/sensor/*", "\(r)/action_status"],
+                                            uptimeMs: uptimeMs()))
     }
 
     private func uptimeMs() -> Int64 {
@@ -369,4 +527,21 @@ public final class BridgeNode: Service, Sendable {
     private func publish(_ pub: SocketWorker, _ kind: Topic.Kind, _ payload: Payload, correlationId: String? = nil) {
         pub.send(message(kind, payload, correlationId: correlationId).frames)
     }
+}
+
+/// Why a node stopped on its own.
+public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The planner's warm-up threw (a model that does not load, say).
+    case plannerFailedToStart(String)
+
+    public var description: String {
+        switch self {
+        case .plannerFailedToStart(let why): "the planner failed to start: \(why)"
+        }
+    }
+}
+
+/// The planner's warm-up error, handed from the task that warms it up to `run()`.
+private final class WarmUpError: Sendable {
+    let value = Mutex<String?>(nil)
 }

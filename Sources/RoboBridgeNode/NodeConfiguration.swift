@@ -1,3 +1,4 @@
+import RoboBridgeConfig
 import RoboBridgeMessaging
 import RoboBridgeProtocol
 
@@ -23,6 +24,13 @@ public struct NodeConfiguration: Sendable {
     public var heartbeatInterval: Duration = .milliseconds(500)
     public var socketOptions = SocketOptions()
     public var limits = ProtocolLimits()
+    /// The robot file's rules, checked on every action before it is published (nil: none; a bare node
+    /// for transport tests).
+    public var rules: PlanRules?
+    /// The world file's world; `sensor/objects` detections update it before each command.
+    public var world: World?
+    /// Publish each action as soon as the planner knows it is final (true), or whole plans only.
+    public var streamsActions = true
 
     public init(robot: String, sender: String? = nil, inbound: Endpoint, outbound: Endpoint, requests: Endpoint? = nil) {
         self.robot = robot
@@ -43,6 +51,7 @@ public struct NodeStats: Sendable, Equatable {
     public var estops = 0
     public var gaps = 0
     public var requestsAnswered = 0
+    public var preempted = 0
     public var totalRejected: Int { rejected.values.reduce(0, +) }
     public var totalAccepted: Int { accepted.values.reduce(0, +) }
 }

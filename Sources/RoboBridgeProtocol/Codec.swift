@@ -116,6 +116,13 @@ public struct Codec: Sendable {
             }
             payload = .actionStatus(index: Int(try reader.integer("action_index", minimum: 0)), status: status,
                                     detail: try reader.optionalString("detail", maxLength: 500))
+        case .confirm:
+            guard envelope.correlationId != nil else { throw reader.missing("correlation_id") }
+            guard let v = body["approve"], v != .null else { payload = .confirm(approve: true); break }
+            guard case .bool(let approve) = v else { throw reader.invalid("approve", "true or false") }
+            payload = .confirm(approve: approve)
+        case .stats:
+            payload = .stats(data: nil)
         case .action, .event, .heartbeat, .plan:
             // Outbound topics: a bridge never accepts them.
             throw Violation(.unknownTopic, "\"\(topicText)\" is an outbound topic of the bridge", topic: topicText, messageId: envelope.id)

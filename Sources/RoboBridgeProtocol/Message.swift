@@ -45,14 +45,19 @@ public enum Payload: Sendable, Equatable {
     case command(instruction: String, deadlineMs: Int?)
     case estop(reason: String?)
     case sensor(data: JSONValue)
-    /// `outcome`: ok, no_action, estop, fallback or deadline.
-    case action(outcome: String, actions: [WireAction])
+    /// Actions for the robot, in plan order. Streamed plans send one message per action: `index` is
+    /// the plan index of the first action here, `final` says no more follow for this command.
+    case action(outcome: Outcome, actions: [WireAction], index: Int = 0, final: Bool = true)
     case actionStatus(index: Int, status: String, detail: String?)
     /// `event`: ack, outcome, rejected, gap, ... with its own fields.
     case event(kind: String, fields: [(String, JSONValue)])
     case heartbeat(state: String, subscribed: [String], uptimeMs: Int64)
     case translate(instruction: String, deadlineMs: Int?)
     case plan(outcome: String, actions: [WireAction], latencyMs: Double)
+    /// An operator's answer to a held action: go ahead (`approve`) or not.
+    case confirm(approve: Bool)
+    /// A telemetry request (no data) or its answer.
+    case stats(data: JSONValue?)
 
     public static func == (a: Payload, b: Payload) -> Bool { a.kindName == b.kindName && JSONValue.object(a.fields) == JSONValue.object(b.fields) }
 
@@ -68,6 +73,8 @@ public enum Payload: Sendable, Equatable {
         case .heartbeat: "heartbeat"
         case .translate: "translate"
         case .plan: "plan"
+        case .confirm: "confirm"
+        case .stats: "stats"
         }
     }
 
@@ -80,8 +87,13 @@ public enum Payload: Sendable, Equatable {
             return reason.map { [("reason", .string($0))] } ?? []
         case .sensor(let data):
             return [("data", data)]
-        case .action(let outcome, let actions):
-            return [("outcome", .string(outcome)), ("actions", .array(actions.map(\.json)))]
+        case .action(let outcome, let actions, let index, let final):
+            return [("outcome", .string(outcome.rawValue)), ("actions", .array(actions.map(\.json))),
+                    ("index", .integer(Int64(index))), ("final", .bool(final))]
+        case .confirm(let approve):
+            return [("approve", .bool(approve))]
+        case .stats(let data):
+            return data.map { [("data", $0)] } ?? []
         case .plan(let outcome, let actions, let latency):
             return [("outcome", .string(outcome)), ("actions", .array(actions.map(\.json))), ("latency_ms", .number(latency))]
         case .actionStatus(let index, let status, let detail):
@@ -119,4 +131,22 @@ public struct Message: Sendable, Equatable {
 
     /// The two frames: topic, then UTF-8 JSON body.
     public var frames: [[UInt8]] { [Array(topic.description.utf8), body.utf8Bytes] }
+}
+
+/// How a command ended. Every command gets exactly one, on its `outcome` event.
+public enum Outcome: String, Sendable, CaseIterable {
+    /// The plan was published in full.
+    case ok
+    /// Nothing to do: the request names no action of the robot, or something the world lacks.
+    case noAction = "no_action"
+    /// An e-stop (topic or stop word) stopped the robot.
+    case estop
+    /// The planner gave up (stale sensors, a plan cut short, a model error): the fallback was sent.
+    case fallback
+    /// The deadline came before the plan: the deadline policy's action was sent.
+    case deadline
+    /// A newer command took over before this one was decided; its plan was not published.
+    case preempted
+    /// The plan broke a rule of the robot file (limits, rates, confirmation): not (all) published.
+    case rejected
 }

@@ -19,6 +19,10 @@ public struct Topic: Sendable, Hashable, CustomStringConvertible {
         case translate
         /// Request/reply: the plan answering a `translate` request.
         case plan
+        /// An operator's go-ahead for a held action (`correlation_id` = the command's id), in.
+        case confirm
+        /// Request/reply: a telemetry request, and its answer (counters and latency percentiles).
+        case stats
     }
 
     public var robot: String
@@ -40,6 +44,8 @@ public struct Topic: Sendable, Hashable, CustomStringConvertible {
         case .heartbeat: "\(robot)/heartbeat"
         case .translate: "\(robot)/translate"
         case .plan: "\(robot)/plan"
+        case .confirm: "\(robot)/confirm"
+        case .stats: "\(robot)/stats"
         }
     }
 
@@ -61,6 +67,8 @@ public struct Topic: Sendable, Hashable, CustomStringConvertible {
         case "heartbeat": .heartbeat
         case "translate": .translate
         case "plan": .plan
+        case "confirm": .confirm
+        case "stats": .stats
         default: nil
         }
         return kind.map { Topic(robot: robot, $0) }

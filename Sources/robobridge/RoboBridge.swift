@@ -7,7 +7,7 @@ struct RoboBridge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "robobridge",
         abstract: "A natural-language interface for robots, with an embedded language model.",
-        subcommands: [Translate.self, Eval.self, Generate.self, Validate.self, Bench.self])
+        subcommands: [Serve.self, Send.self, Stats.self, Translate.self, Eval.self, Generate.self, Validate.self, Bench.self])
 }
 
 /// Options every subcommand shares.
@@ -15,12 +15,14 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Show debug logs, including llama.cpp's own, on stderr.")
     var verbose = false
 
-    /// Sends logs to stderr (never stdout), quiet unless --verbose.
-    func bootstrapLogging() {
-        let level: Logger.Level = verbose ? .debug : .error
+    /// Sends logs to stderr (never stdout), quiet unless --verbose (a long-running command passes its
+    /// own default level).
+    func bootstrapLogging(defaultLevel: Logger.Level = .error) {
+        let level: Logger.Level = verbose ? .debug : defaultLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
+            // llama.cpp's own chatter (model loading) only with --verbose.
+            handler.logLevel = label == "llama.cpp" && !verbose ? max(level, .warning) : level
             return handler
         }
         setEngineLogger(Logger(label: "llama.cpp"))

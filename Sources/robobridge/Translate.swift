@@ -102,14 +102,7 @@ struct Translate: AsyncParsableCommand {
     }
 
     func loadRobotAndWorld(_ path: String) throws -> (Robot, World?) {
-        let robot = try ConfigLoader.loadRobot(path)
-        let worldPath = world ?? robot.defaultWorld.map { ConfigLoader.resolve($0, relativeTo: path) }
-        let loadedWorld = try worldPath.map { try ConfigLoader.loadWorld($0) }
-        if let loadedWorld {
-            let problems = ConfigLoader.check(robot: robot, world: loadedWorld)
-            if let first = problems.first { throw first }
-        }
-        return (robot, loadedWorld)
+        try RoboBridgeCLI.loadRobotAndWorld(path, world: world)
     }
 
     func loadTools(_ path: String) throws -> Robot {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RoboBridgeConfig
 import RoboBridgeMessaging
 import RoboBridgeNode
 import RoboBridgeProtocol
@@ -13,14 +14,14 @@ struct ScriptedPlanner: Planner {
     var table: [String: PlanResult]
     var delay: Duration = .zero
 
-    func plan(instruction: String, deadline: ContinuousClock.Instant) async -> PlanResult {
-        if instruction.hasPrefix("slow") { try? await Task.sleep(for: .seconds(30)) }
+    func plan(_ request: PlanRequest, emit: @escaping @Sendable ([WireAction]) -> Void) async -> PlanResult {
+        if request.instruction.hasPrefix("slow") { try? await Task.sleep(for: .seconds(30)) }
         if delay > .zero { try? await Task.sleep(for: delay) }
-        return table[instruction] ?? PlanResult(outcome: "no_action", actions: [])
+        return table[request.instruction] ?? PlanResult(outcome: .noAction, actions: [], reason: "not in the table")
     }
 }
 
-let kitchenPlan = PlanResult(outcome: "ok", actions: [WireAction(name: "navigate_to", args: [("target", .string("kitchen"))])])
+let kitchenPlan = PlanResult(outcome: .ok, actions: [WireAction(name: "navigate_to", args: [("target", .string("kitchen"))])])
 
 /// A running node on loopback TCP, with a peer connected to it.
 final class NodeHarness: @unchecked Sendable {
@@ -130,7 +131,9 @@ enum ClientCodec {
         switch topic.kind {
         case .action, .plan:
             let actions = body["actions"]!.arrayValue!.map { WireAction(name: $0["name"]!.stringValue!, args: $0["args"]!.objectValue!) }
-            payload = topic.kind == .action ? .action(outcome: body["outcome"]!.stringValue!, actions: actions)
+            payload = topic.kind == .action
+                ? .action(outcome: Outcome(rawValue: body["outcome"]!.stringValue!)!, actions: actions, index: Int(body["index"]!.integerValue!),
+                          final: body["final"]! == .bool(true))
                 : .plan(outcome: body["outcome"]!.stringValue!, actions: actions, latencyMs: body["latency_ms"]!.numberValue!)
         case .event:
             payload = .event(kind: body["event"]!.stringValue!, fields: body.objectValue!.filter { !["version", "id", "timestamp_ns", "robot", "sender", "seq", "correlation_id", "event"].contains($0.0) })
@@ -170,7 +173,7 @@ struct NodeTests {
         #expect(ack.field("command_seq") == .integer(Int64(command.envelope.seq)))
         let action = try await h.next { $0.topic.kind == .action }
         #expect(action.envelope.correlationId == command.envelope.id)
-        #expect(action.payload == .action(outcome: "ok", actions: kitchenPlan.actions))
+        #expect(action.payload == .action(outcome: .ok, actions: kitchenPlan.actions))
         let outcome = try await h.next { $0.eventKind == "outcome" }
         #expect(outcome.field("outcome") == .string("ok"))
         try await h.stop()
@@ -183,7 +186,7 @@ struct NodeTests {
         let action = try await h.next { $0.topic.kind == .action }
         let elapsed = ContinuousClock.now - start
         #expect(action.envelope.correlationId == command.envelope.id)
-        #expect(action.payload == .action(outcome: "deadline", actions: [WireAction(name: "stop")]))
+        #expect(action.payload == .action(outcome: .deadline, actions: [WireAction(name: "stop")]))
         #expect(elapsed < .milliseconds(1500), "fallback after \(elapsed)")
         #expect(h.node.stats.deadlinesMissed == 1)
         try await h.stop()
@@ -194,10 +197,10 @@ struct NodeTests {
         _ = try h.send(.command, .command(instruction: "slow: a long task", deadlineMs: 5000))
         let halt = try h.send(.command, .command(instruction: "  HALT!! ", deadlineMs: nil))
         let stop = try await h.next { $0.topic.kind == .action && $0.envelope.correlationId == halt.envelope.id }
-        #expect(stop.payload == .action(outcome: "estop", actions: [WireAction(name: "stop")]))
+        #expect(stop.payload == .action(outcome: .estop, actions: [WireAction(name: "stop")]))
         let estop = try h.send(.estop, .estop(reason: "button"))
         let stop2 = try await h.next { $0.topic.kind == .action && $0.envelope.correlationId == estop.envelope.id }
-        #expect(stop2.payload == .action(outcome: "estop", actions: [WireAction(name: "stop")]))
+        #expect(stop2.payload == .action(outcome: .estop, actions: [WireAction(name: "stop")]))
         #expect(h.node.stats.estops == 2)
         try await h.stop()
     }
@@ -227,16 +230,19 @@ struct NodeTests {
     @Test func sensorsKeepTheLatestValue() async throws {
         let h = try await NodeHarness()
         for i in 1...2000 {
-            try h.send(.sensor("pose"), .sensor(data: .object([("x", .integer(Int64(i)))])))
+            try h.send(.sensor("pose"), .sensor(data: .object([("x", .integer(Int64(i))), ("y", .integer(0))])))
             if i % 500 == 0 { try h.send(.command, .command(instruction: "go to the kitchen", deadlineMs: 2000)) }
         }
-        let last = try h.send(.sensor("battery"), .sensor(data: .integer(42)))
+        let last = try h.send(.sensor("battery"), .sensor(data: .object([("percent", .integer(42))])))
         for _ in 0..<200 where h.node.latestSensor("battery") == nil { try await Task.sleep(for: .milliseconds(10)) }
         #expect(h.node.latestSensor("battery")?.envelope.id == last.envelope.id)
-        #expect(h.node.latestSensor("pose")?.payload == .sensor(data: .object([("x", .integer(2000))])))
-        // Commands interleaved with the burst are never conflated: all four are answered.
+        #expect(h.node.latestSensor("pose")?.payload == .sensor(data: .object([("x", .integer(2000)), ("y", .integer(0))])))
+        #expect(h.node.robotState.position == Position(x: 2000, y: 0))
+        #expect(h.node.robotState.batteryPercent == 42)
+        // Commands interleaved with the burst are never conflated: all four are answered (each with an
+        // outcome; a command still undecided when the next arrives is preempted, which is an answer too).
         var answered = 0
-        while answered < 4, (try? await h.next(where: { $0.topic.kind == .action })) != nil { answered += 1 }
+        while answered < 4, (try? await h.next(where: { $0.eventKind == "outcome" })) != nil { answered += 1 }
         #expect(answered == 4)
         try await h.stop()
     }

@@ -55,7 +55,7 @@ def wait_for(pred, timeout=5.0):
 
 # 1. The bridge's heartbeat says it is up and subscribed: our SUB is connected.
 summary["step"] = "heartbeat"
-hb = wait_for(lambda m: m["_topic"] == f"{robot}/heartbeat")
+hb = wait_for(lambda m: m["_topic"] == f"{robot}/heartbeat" and m["state"] == "ready")
 summary["heartbeat_state"] = hb["state"]
 summary["heartbeat_subscribed"] = hb["subscribed"]
 

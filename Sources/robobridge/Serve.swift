@@ -1,0 +1,82 @@
+import ArgumentParser
+import Logging
+import RoboBridgeConfig
+import RoboBridgeEngine
+import RoboBridgeMessaging
+import RoboBridgeNode
+import RoboBridgeProtocol
+import RoboBridgeServe
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the onboard bridge: commands in over ZeroMQ, translated by the embedded model, actions out.",
+        discussion: """
+            Binds the robot file's endpoints (or the ones given): a SUB socket for <robot>/command, /estop, /confirm and
+            /sensor/*, a PUB socket for <robot>/action, /event and /heartbeat, and a ROUTER socket for translate and stats
+            requests (docs/protocol.md). Publishes a `ready` event once the model is loaded and its masks warmed.
+            Logs go to stderr. SIGINT or SIGTERM stops it gracefully.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "Robot file (robots/*.yaml).")
+    var robot: String
+    @Option(name: .long, help: "World file (default: the robot file's world).")
+    var world: String?
+    @Option(name: .long, help: "A bundled model (\(ModelCatalog.bundled.joined(separator: ", "))) or a path to a GGUF file (default: the robot file's).")
+    var model: String?
+    @Option(name: .long, help: "A draft model with the same vocabulary, for speculation (default: the robot file's model.draft_model).")
+    var draftModel: String?
+    @Option(name: .long, help: "CPU threads for the model (default: the robot file's model.threads).")
+    var threads: Int?
+    @OptionGroup var endpoints: EndpointOptions
+    @Flag(name: .long, help: "Publish complete plans only (default: each action as soon as it is final).")
+    var wholePlans = false
+    @Flag(name: .long, help: "Plain decoding without drafters (same plans, slower).")
+    var noSpeculation = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() async throws {
+        global.bootstrapLogging(defaultLevel: .info)
+        let logger = Logger(label: "robobridge.serve")
+        let (robotFile, worldFile): (Robot, World?)
+        do {
+            (robotFile, worldFile) = try RoboBridgeCLI.loadRobotAndWorld(robot, world: world)
+        } catch let e as ConfigError {
+            throw fail(e.description)
+        }
+        let (command, publish, translate) = try endpoints.resolve(robotFile)
+        var cfg = NodeConfiguration(robot: robotFile.id, inbound: command, outbound: publish, requests: translate)
+        cfg.configure(for: robotFile, world: worldFile)
+        cfg.streamsActions = !wholePlans
+        var settings = TranslatorPlanner.Settings(robot: robotFile, world: worldFile, model: model, draftModel: draftModel, threads: threads)
+        settings.speculative = !noSpeculation
+        logger.info("loading the model", metadata: ["model": "\(settings.model)", "robot.id": "\(robotFile.id)"])
+        let planner = TranslatorPlanner(settings, logger: Logger(label: "robobridge.planner"))
+        let context: MessagingContext
+        do { context = try MessagingContext() } catch { throw fail("\(error)") }
+        let node = BridgeNode(configuration: cfg, planner: planner, context: context, logger: Logger(label: "robobridge.node"))
+        let group = ServiceGroup(configuration: .init(services: [node], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+}
+
+extension NodeConfiguration {
+    /// The node's settings from a robot file: stop words and action, deadline and its policy, the rules
+    /// every published action is checked against, and the world sensors update.
+    mutating func configure(for robot: Robot, world: World?) {
+        stopWords = robot.stopWords
+        stopAction = WireAction(name: robot.fallback.stopAction)
+        defaultDeadline = .milliseconds(robot.latencyBudgetMs)
+        stopOnDeadline = robot.fallback.onDeadline == .stop
+        rules = PlanRules(robot: robot)
+        self.world = world
+    }
+}

@@ -1,0 +1,303 @@
+import Foundation
+import Logging
+import RoboBridgeConfig
+import RoboBridgeMessaging
+import RoboBridgeNode
+import RoboBridgeProtocol
+import RoboBridgeServe
+import ServiceLifecycle
+import Testing
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// A robot file written for a test: the rover's, with edits (the world path made absolute).
+func roverFile(_ edit: (String) -> String = { $0 }) throws -> String {
+    var text = try String(contentsOfFile: root + "/robots/rover.yaml", encoding: .utf8)
+    text = text.replacingOccurrences(of: "world: ../simulator/worlds/apartment.yaml", with: "world: \(root)/simulator/worlds/apartment.yaml")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("robobridge-serve-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent("rover.yaml").path
+    try edit(text).write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// The bridge node with the translator on the real default model, over loopback TCP, and a client.
+final class ServeHarness: Sendable {
+    /// One loaded translator per robot file content (loading takes seconds); shared by the tests, which
+    /// run one at a time.
+    nonisolated(unsafe) static var planners: [String: TranslatorPlanner] = [:]
+
+    let node: BridgeNode
+    let group: ServiceGroup
+    let runner: Task<Void, Error>
+    let client: BridgeClient
+    let robot: Robot
+
+    init(robotFile: String? = nil, configure: (inout NodeConfiguration) -> Void = { _ in }) async throws {
+        let path = try robotFile ?? roverFile()
+        let robot = try ConfigLoader.loadRobot(path)
+        let world = try ConfigLoader.loadWorld(ConfigLoader.resolve(robot.defaultWorld!, relativeTo: path))
+        self.robot = robot
+        let key = try String(contentsOfFile: path, encoding: .utf8)
+        let planner = Self.planners[key] ?? TranslatorPlanner(.init(robot: robot, world: world))
+        Self.planners[key] = planner
+        let context = try MessagingContext()
+        var cfg = NodeConfiguration(robot: robot.id, inbound: try Endpoint("tcp://127.0.0.1:*"), outbound: try Endpoint("tcp://127.0.0.1:*"),
+                                    requests: try Endpoint("tcp://127.0.0.1:*"))
+        cfg.stopWords = robot.stopWords
+        cfg.stopAction = WireAction(name: robot.fallback.stopAction)
+        cfg.defaultDeadline = .milliseconds(robot.latencyBudgetMs)
+        cfg.rules = PlanRules(robot: robot)
+        cfg.world = world
+        cfg.heartbeatInterval = .milliseconds(100)
+        configure(&cfg)
+        node = BridgeNode(configuration: cfg, planner: planner, context: context, logger: Logger(label: "test.node"))
+        group = ServiceGroup(services: [node], logger: Logger(label: "test"))
+        let g = group
+        runner = Task { try await g.run() }
+        let bound = await node.ready()
+        client = try await BridgeClient(robot: robot.id, context: context, command: bound.inbound, publish: bound.outbound,
+                                        requests: bound.requests, sender: "test")
+        for _ in 0..<1200 where !node.isReady { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(node.isReady)
+        #expect(await client.waitForHeartbeat() != nil)
+        // The node's subscription to the client is live once a reading of ours shows up.
+        for _ in 0..<200 where node.latestSensor("probe") == nil {
+            client.publish(.sensor("probe"), .sensor(data: .null))
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func stop() async throws {
+        await client.close()
+        await group.triggerGracefulShutdown()
+        try await runner.value
+    }
+
+    /// Sends a command and collects everything about it up to its outcome.
+    func run(_ instruction: String, deadlineMs: Int = 30_000) async throws -> (id: String, messages: [BridgeClient.Received]) {
+        let id = try #require(await client.command(instruction, deadlineMs: deadlineMs)?.envelope.id)
+        return (id, try await collect(id))
+    }
+
+    func collect(_ id: String, timeout: Duration = .seconds(60)) async throws -> [BridgeClient.Received] {
+        try await collect([id], timeout: timeout)[id] ?? []
+    }
+
+    /// Everything about several commands, up to the outcome of each.
+    func collect(_ ids: [String], timeout: Duration = .seconds(60)) async throws -> [String: [BridgeClient.Received]] {
+        var got: [String: [BridgeClient.Received]] = [:]
+        var open = Set(ids)
+        while !open.isEmpty, let m = await client.next(timeout: timeout, where: { $0.correlationId.map(open.contains) ?? false }) {
+            got[m.correlationId!, default: []].append(m)
+            if m.event == "outcome" { open.remove(m.correlationId!) }
+        }
+        for id in open { Issue.record("no outcome for \(id)") }
+        return got
+    }
+}
+
+extension Array where Element == BridgeClient.Received {
+    var actions: [JSONValue] { filter { $0.topic.kind == .action }.flatMap { $0.body["actions"]?.arrayValue ?? [] } }
+    var outcome: BridgeClient.Received? { last { $0.event == "outcome" } }
+    var actionNames: [String] { actions.compactMap { $0["name"]?.stringValue } }
+}
+
+func action(_ name: String, _ args: [(String, JSONValue)] = []) -> JSONValue {
+    .object([("name", .string(name)), ("args", .object(args))])
+}
+
+@Suite("robobridge serve: the node with the translator, real model, real sockets", .serialized)
+struct ServeTests {
+    @Test func commandIsAcknowledgedStreamedAndDecidedOnce() async throws {
+        let h = try await ServeHarness()
+        let (id, messages) = try await h.run("bring the apple to the coffee table")
+        #expect(messages.first?.event == "ack")
+        let actionMessages = messages.filter { $0.topic.kind == .action }
+        // Streamed: one message per action, in order, the last one final.
+        #expect(actionMessages.count == 4)
+        #expect(actionMessages.map { $0.body["index"] } == (0..<actionMessages.count).map { .integer(Int64($0)) })
+        #expect(actionMessages.map { $0.body["final"] } == actionMessages.indices.map { .bool($0 == actionMessages.count - 1) })
+        #expect(messages.actions == [action("navigate_to", [("target", .string("kitchen_counter"))]), action("pick", [("object", .string("apple"))]),
+                                     action("navigate_to", [("target", .string("coffee_table"))]), action("place", [("target", .string("coffee_table"))])])
+        let outcome = try #require(messages.outcome)
+        #expect(outcome.body["outcome"] == .string("ok"))
+        #expect(outcome.body["reason"] == nil)
+        #expect(outcome.body["actions"] == .integer(4))
+        // The first action went out before the plan was complete.
+        let first = try #require(outcome.body["first_action_ms"]?.numberValue), total = try #require(outcome.body["latency_ms"]?.numberValue)
+        #expect(first < total)
+        #expect(messages.allSatisfy { $0.correlationId == id })
+        #expect(messages.filter { $0.event == "outcome" }.count == 1)
+        try await h.stop()
+    }
+
+    @Test func wholePlansArePublishedInOneMessage() async throws {
+        let h = try await ServeHarness { $0.streamsActions = false }
+        let (_, messages) = try await h.run("turn right 90 degrees and drive forward half a meter")
+        let actionMessages = messages.filter { $0.topic.kind == .action }
+        #expect(actionMessages.count == 1)
+        #expect(actionMessages.first?.body["final"] == .bool(true))
+        #expect(messages.actions == [action("rotate", [("angle_deg", .number(-90))]), action("move", [("distance_m", .number(0.5))])])
+        try await h.stop()
+    }
+
+    @Test func estopDuringATranslationStopsItAndNothingOfItFollows() async throws {
+        let h = try await ServeHarness()
+        let command = try #require(await h.client.command("bring the apple to the coffee table, then go to the bedroom and say hello",
+                                                          deadlineMs: 30_000))
+        let estop = h.client.publish(.estop, .estop(reason: "test"))
+        let stop = try #require(await h.client.next(timeout: .seconds(5), consuming: false) {
+            $0.topic.kind == .action && $0.correlationId == estop.envelope.id
+        })
+        #expect(stop.body["actions"] == .array([action("stop")]))
+        #expect(stop.body["outcome"] == .string("estop"))
+        let messages = try await h.collect(command.envelope.id)
+        #expect(messages.outcome?.body["outcome"] == .string("estop"))
+        // Nothing of the stopped command after its outcome.
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(h.client.drain().filter { $0.correlationId == command.envelope.id }.isEmpty)
+        // The model is free again at once.
+        let (_, next) = try await h.run("go to the kitchen")
+        #expect(next.actions == [action("navigate_to", [("target", .string("kitchen"))])])
+        try await h.stop()
+    }
+
+    @Test func aNewCommandPreemptsTheRunningOne() async throws {
+        let h = try await ServeHarness()
+        let first = try #require(await h.client.command("bring the apple to the coffee table, then bring the book to the kitchen counter",
+                                                        deadlineMs: 30_000))
+        let secondCommand = try #require(await h.client.command("go to the bathroom", deadlineMs: 30_000))
+        let both = try await h.collect([first.envelope.id, secondCommand.envelope.id])
+        let (firstMessages, second) = (both[first.envelope.id] ?? [], both[secondCommand.envelope.id] ?? [])
+        // Nothing of the preempted plan went out.
+        #expect(firstMessages.actions.isEmpty)
+        let outcome = try #require(firstMessages.outcome)
+        #expect(outcome.body["outcome"] == .string("preempted"))
+        #expect(outcome.body["reason"]?.stringValue?.hasPrefix("superseded by command") == true)
+        #expect(second.outcome?.body["outcome"] == .string("ok"))
+        #expect(second.actions == [action("navigate_to", [("target", .string("bathroom"))])])
+        #expect(h.node.stats.preempted == 1)
+        try await h.stop()
+    }
+
+    @Test func aTinyBudgetGivesTheDeadlineFallback() async throws {
+        let h = try await ServeHarness()
+        let (_, messages) = try await h.run("bring the apple to the coffee table", deadlineMs: 5)
+        let outcome = try #require(messages.outcome)
+        #expect(outcome.body["outcome"] == .string("deadline"))
+        #expect(outcome.body["reason"]?.stringValue?.contains("deadline of 5 ms") == true)
+        #expect(messages.actions.last == action("stop"))
+        // The model was aborted, not waited for: the next command is served normally.
+        let (_, next) = try await h.run("go to the kitchen")
+        #expect(next.outcome?.body["outcome"] == .string("ok"))
+        try await h.stop()
+    }
+
+    @Test func confirmationGrantedAndExpired() async throws {
+        let file = try roverFile {
+            $0.replacingOccurrences(of: "    description: Pick up an object that is within reach.\n",
+                                    with: "    description: Pick up an object that is within reach.\n    requires_confirmation: true\n")
+              .replacingOccurrences(of: "  max_instruction_length: 300", with: "  max_instruction_length: 300\n  confirmation_timeout_ms: 1500")
+        }
+        let h = try await ServeHarness(robotFile: file)
+        // Granted: the actions before the pick go out; the pick and what follows wait for the operator.
+        let command = try #require(await h.client.command("bring the apple to the coffee table", deadlineMs: 30_000))
+        let held = try #require(await h.client.next(timeout: .seconds(30), consuming: false) {
+            $0.event == "confirmation_required" && $0.correlationId == command.envelope.id
+        })
+        #expect(held.body["action_index"] == .integer(1))
+        #expect(held.body["held"]?.arrayValue?.first == action("pick", [("object", .string("apple"))]))
+        h.client.publish(.confirm, .confirm(approve: true), correlationId: command.envelope.id)
+        let granted = try await h.collect(command.envelope.id)
+        #expect(granted.outcome?.body["outcome"] == .string("ok"))
+        #expect(granted.actionNames == ["navigate_to", "pick", "navigate_to", "place"])
+        // Expired: nothing after the held action is published.
+        let (_, expired) = try await h.run("pick up the keys")
+        #expect(expired.outcome?.body["outcome"] == .string("rejected"))
+        #expect(expired.outcome?.body["reason"] == .string("confirmation timed out"))
+        #expect(!expired.actionNames.contains("pick"))
+        try await h.stop()
+    }
+
+    @Test func malformedAndOverlongCommandsAreRefusedWithAReason() async throws {
+        let h = try await ServeHarness()
+        let bad = h.client.publish(.command, .command(instruction: String(repeating: "go to the kitchen and ", count: 20), deadlineMs: 1000))
+        let refused = try await h.collect(bad.envelope.id)
+        #expect(refused.outcome?.body["outcome"] == .string("rejected"))
+        #expect(refused.outcome?.body["reason"] == .string("the instruction has 440 characters; rover takes at most 300 (limits.max_instruction_length)"))
+        h.client.publish(.sensor("objects"), .sensor(data: .object([("objects", .array([.object([("name", .string("Green Cup"))])]))])))
+        let rejected = try #require(await h.client.next(timeout: .seconds(5)) { $0.event == "rejected" })
+        #expect(rejected.body["reason"] == .string("invalid_field"))
+        #expect(rejected.body["detail"]?.stringValue?.hasPrefix("sensor/objects: data.objects[0].name: expected an entity name") == true)
+        // The node keeps serving.
+        let (_, next) = try await h.run("go to the kitchen")
+        #expect(next.outcome?.body["outcome"] == .string("ok"))
+        try await h.stop()
+    }
+
+    @Test func aDetectedObjectBecomesAValidTarget() async throws {
+        let h = try await ServeHarness()
+        h.client.publish(.sensor("objects"), .sensor(data: .object([("objects", .array([
+            .object([("name", .string("green_cup")), ("class", .string("cup")), ("surface", .string("coffee_table"))]),
+        ]))])))
+        for _ in 0..<100 where h.node.robotState.detections.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        let (_, messages) = try await h.run("bring the green cup to the kitchen counter")
+        #expect(messages.outcome?.body["outcome"] == .string("ok"))
+        #expect(messages.actions == [action("navigate_to", [("target", .string("coffee_table"))]), action("pick", [("object", .string("green_cup"))]),
+                                     action("navigate_to", [("target", .string("kitchen_counter"))]),
+                                     action("place", [("target", .string("kitchen_counter"))])])
+        try await h.stop()
+    }
+
+    @Test func aMovedObjectIsApproachedWhereTheSensorSaysItIs() async throws {
+        let h = try await ServeHarness()
+        let (_, before) = try await h.run("bring the blue mug to the coffee table")
+        #expect(before.actions.first == action("navigate_to", [("target", .string("dining_table"))]))
+        h.client.publish(.sensor("objects"), .sensor(data: .object([("objects", .array([
+            .object([("name", .string("blue_mug")), ("surface", .string("bedside_table"))]),
+        ]))])))
+        for _ in 0..<100 where h.node.robotState.detections.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        let (_, after) = try await h.run("bring the blue mug to the coffee table")
+        #expect(after.actions == [action("navigate_to", [("target", .string("bedside_table"))]), action("pick", [("object", .string("blue_mug"))]),
+                                  action("navigate_to", [("target", .string("coffee_table"))]), action("place", [("target", .string("coffee_table"))])])
+        try await h.stop()
+    }
+
+    @Test func staleSensorsMakeWorldDependentPlansFallBack() async throws {
+        let file = try roverFile { $0.replacingOccurrences(of: "  max_instruction_length: 300", with: "  max_instruction_length: 300\n  max_sensor_age_ms: 300") }
+        let h = try await ServeHarness(robotFile: file)
+        let (_, none) = try await h.run("go to the kitchen")
+        #expect(none.outcome?.body["outcome"] == .string("fallback"))
+        #expect(none.outcome?.body["reason"] == .string("navigate_to needs fresh sensor data: no sensor/pose reading yet (limits.max_sensor_age_ms is 300)"))
+        #expect(none.actions.isEmpty)
+        // A plan that names nothing of the world does not depend on where things are.
+        let (_, turn) = try await h.run("turn left 90 degrees")
+        #expect(turn.outcome?.body["outcome"] == .string("ok"))
+        // Fresh pose: planned; old pose: refused with its age.
+        h.client.publish(.sensor("pose"), .sensor(data: .object([("x", .integer(0)), ("y", .integer(0)), ("heading_deg", .integer(90))])))
+        for _ in 0..<100 where h.node.robotState.position == nil { try await Task.sleep(for: .milliseconds(5)) }
+        let (_, fresh) = try await h.run("go to the kitchen")
+        #expect(fresh.outcome?.body["outcome"] == .string("ok"))
+        try await Task.sleep(for: .milliseconds(400))
+        let (_, stale) = try await h.run("go to the kitchen")
+        #expect(stale.outcome?.body["outcome"] == .string("fallback"))
+        #expect(stale.outcome?.body["reason"]?.stringValue?.hasPrefix("navigate_to needs fresh sensor data: sensor/pose is ") == true)
+        try await h.stop()
+    }
+
+    @Test func statsRequestGivesCountersAndPercentiles() async throws {
+        let h = try await ServeHarness()
+        _ = try await h.run("go to the kitchen")
+        let reply = try #require(try await h.client.request(.stats, .stats(data: nil)))
+        #expect(reply.topic == Topic(robot: "rover", .stats))
+        let data = try #require(reply.body["data"])
+        #expect(data["commands"] == .integer(1))
+        #expect(data["outcomes"]?["ok"] == .integer(1))
+        for stage in ["queue", "prefill", "decode", "validation", "publish", "first_action", "total"] {
+            #expect(data["latency"]?[stage]?["count"]?.integerValue ?? 0 >= 1, "no samples for \(stage)")
+        }
+        #expect(data["latency"]?["total"]?["p50_ms"]?.numberValue ?? 0 > 0)
+        try await h.stop()
+    }
+}
