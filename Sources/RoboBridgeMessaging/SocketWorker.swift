@@ -1,8 +1,5 @@
 import Foundation
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A socket owned by its own thread — off Swift's cooperative pool, since a blocking receive must
 /// not hold one of its few threads. Received messages come out as an `AsyncSequence`; messages to
@@ -23,8 +20,7 @@ public final class SocketWorker: Sendable {
     private let continuation: AsyncStream<Inbound>.Continuation
     private let outbox = Mutex<[[[UInt8]]]>([])
     private let stopping = Atomic<Bool>(false)
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let wakePipe: WakePipe
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     private let counters = Mutex<Stats>(Stats())
 
@@ -46,31 +42,21 @@ public final class SocketWorker: Sendable {
     ///   - receives: whether to poll the socket for inbound messages (false for PUB).
     ///   - bufferLimit: inbound messages kept when the consumer is slower (newest dropped beyond it; counted).
     ///   - setup: creates and prepares the socket; returns it and the endpoint it bound, if any.
-    /// - Throws: whatever `setup` throws, or `MessagingError` when no eventfd can be made.
+    /// - Throws: whatever `setup` throws, or `MessagingError` when no wake-up pipe can be made.
     public static func start(name: String, receives: Bool = true, bufferLimit: Int = 100_000,
                              setup: @escaping @Sendable () throws(MessagingError) -> (Socket, Endpoint?)) async throws(MessagingError) -> SocketWorker {
         // A self-pipe wakes the owning thread's poll when there is something to send or to stop.
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            throw MessagingError(.zmq(errno: errno), operation: "pipe", detail: String(cString: strerror(errno)))
-        }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        let (readFD, writeFD) = (fds[0], fds[1])
+        let wakePipe = try WakePipe()
         let result: Result<SocketWorker, MessagingError> = await withCheckedContinuation { ready in
             let thread = Thread {
                 let socket: Socket, bound: Endpoint?
                 do throws(MessagingError) {
                     (socket, bound) = try setup()
                 } catch {
-                    close(readFD)
-                    close(writeFD)
                     ready.resume(returning: .failure(error))
                     return
                 }
-                let worker = SocketWorker(wakeRead: readFD, wakeWrite: writeFD, bound: bound, bufferLimit: bufferLimit)
+                let worker = SocketWorker(wakePipe: wakePipe, bound: bound, bufferLimit: bufferLimit)
                 ready.resume(returning: .success(worker))
                 worker.run(socket, receives: receives)
             }
@@ -80,9 +66,8 @@ public final class SocketWorker: Sendable {
         return try result.get()
     }
 
-    private init(wakeRead: Int32, wakeWrite: Int32, bound: Endpoint?, bufferLimit: Int) {
-        self.wakeRead = wakeRead
-        self.wakeWrite = wakeWrite
+    private init(wakePipe: WakePipe, bound: Endpoint?, bufferLimit: Int) {
+        self.wakePipe = wakePipe
         self.boundEndpoint = bound
         (inbound, continuation) = AsyncStream.makeStream(of: Inbound.self, bufferingPolicy: .bufferingOldest(bufferLimit))
     }
@@ -114,22 +99,16 @@ public final class SocketWorker: Sendable {
         wake()
     }
 
-    private func wake() {
-        var one: UInt8 = 1
-        _ = write(wakeWrite, &one, 1)  // a full pipe already means "wake up": EAGAIN is fine
-    }
+    private func wake() { wakePipe.wake() }
 
     private func run(_ socket: Socket, receives: Bool) {
         var poller = Poller()
-        let wakeIndex = poller.add(fileDescriptor: wakeRead)
+        let wakeIndex = poller.add(fileDescriptor: wakePipe.readDescriptor)
         let socketIndex = receives ? poller.add(socket) : -1
         while true {
             let ready: [Bool]
             do { ready = try poller.poll(timeoutMs: 1000) } catch { break }
-            if ready[wakeIndex] {
-                var buffer = [UInt8](repeating: 0, count: 256)
-                while read(wakeRead, &buffer, buffer.count) > 0 {}
-            }
+            if ready[wakeIndex] { wakePipe.drain() }
             flushOutbox(socket)
             if receives, ready[socketIndex] { drain(socket) }
             if stopping.load(ordering: .acquiring) {
@@ -138,8 +117,6 @@ public final class SocketWorker: Sendable {
             }
         }
         socket.close()
-        close(wakeRead)
-        close(wakeWrite)
         continuation.finish()
         let waiters = finished.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.done = true
