@@ -5,7 +5,7 @@ import Glibc
 
 /// The ZeroMQ socket types RoboBridge uses.
 public enum SocketType: Sendable, CaseIterable {
-    case pub, sub, xpub, xsub, router, dealer, req, rep
+    case pub, sub, xpub, xsub, router, dealer, req, rep, pair
 
     var raw: Int32 {
         switch self {
@@ -17,6 +17,7 @@ public enum SocketType: Sendable, CaseIterable {
         case .dealer: ZMQ_DEALER
         case .req: ZMQ_REQ
         case .rep: ZMQ_REP
+        case .pair: ZMQ_PAIR
         }
     }
 }
@@ -83,6 +84,13 @@ public final class Socket {
         }
         if o.conflate { try set(ZMQ_CONFLATE, Int32(1), "ZMQ_CONFLATE") }
         if o.routerMandatory, type == .router { try set(ZMQ_ROUTER_MANDATORY, Int32(1), "ZMQ_ROUTER_MANDATORY") }
+        if o.routerHandover, type == .router { try set(ZMQ_ROUTER_HANDOVER, Int32(1), "ZMQ_ROUTER_HANDOVER") }
+        if let id = o.routingId {
+            let h = try live("zmq_setsockopt(ZMQ_ROUTING_ID)")
+            guard zmq_setsockopt(h, ZMQ_ROUTING_ID, id, id.count) == 0 else {
+                throw .fromErrno("zmq_setsockopt(ZMQ_ROUTING_ID)")
+            }
+        }
         guard o.maxFrames > 0, o.maxMessageBytes > 0 else {
             throw MessagingError(.invalidOption, operation: "SocketOptions", detail: "maxFrames and maxMessageBytes must be above 0")
         }

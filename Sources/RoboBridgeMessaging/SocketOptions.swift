@@ -28,6 +28,12 @@ public struct SocketOptions: Sendable, Equatable {
     public var reconnectIntervalMs: Int32 = 100
     /// ROUTER: report unroutable messages as errors instead of dropping them.
     public var routerMandatory = false
+    /// ROUTER: a peer connecting with a routing id already in use takes it over (a restarted node
+    /// reconnecting before its old connection is known to be dead), instead of being refused.
+    public var routerHandover = false
+    /// The name a ROUTER peer knows this socket by (1-255 bytes, not starting with a zero byte); nil
+    /// lets libzmq pick one. A node connecting to the broker gives its robot id.
+    public var routingId: [UInt8]? = nil
     /// CURVE security.
     public var curve: Curve? = nil
 
