@@ -41,8 +41,14 @@ let package = Package(
         // The wire protocol: topics, envelopes, messages, JSON; no C, no sockets.
         .target(name: "RoboBridgeProtocol"),
 
-        // ZeroMQ sockets, endpoints, poller and socket-owning workers.
-        .target(name: "RoboBridgeMessaging", dependencies: ["CZeroMQ"]),
+        // ZeroMQ sockets, endpoints, poller, socket-owning workers and the fleet broker.
+        .target(
+            name: "RoboBridgeMessaging",
+            dependencies: [
+                "CZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
 
         // The real-time node: commands and sensors in, actions and events out, request/reply; plans
         // validated against the robot file before they go out; telemetry.
