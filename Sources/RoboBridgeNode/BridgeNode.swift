@@ -92,20 +92,38 @@ public final class BridgeNode: Service, Sendable {
         let subOptions = subOptionsVar
         let sub = try await SocketWorker.start(name: "\(cfg.robot).sub") { () throws(MessagingError) in
             let s = try Socket(ctx, .sub, options: subOptions)
+            if cfg.connectsToBroker {
+                // Through a broker every robot's traffic passes: only this robot's inbound topics.
+                try s.connect(cfg.inbound)
+                for kind in ["command", "estop", "confirm", "sensor/", "action_status"] { try s.subscribe("\(cfg.robot)/\(kind)") }
+                return (s, nil)
+            }
             let bound = try s.bind(cfg.inbound)
             try s.subscribe("")  // everything: wrong topics are reported, not silently filtered
             return (s, bound)
         }
         let pub = try await SocketWorker.start(name: "\(cfg.robot).pub", receives: false) { () throws(MessagingError) in
             let s = try Socket(ctx, .pub, options: cfg.socketOptions)
+            if cfg.connectsToBroker {
+                try s.connect(cfg.outbound)
+                return (s, nil)
+            }
             return (s, try s.bind(cfg.outbound))
         }
         var routerVar: SocketWorker?
         if let requests = cfg.requests {
             var routerOptions = cfg.socketOptions
             routerOptions.maxFrames = 6
+            // Through a broker: a DEALER named by the robot id, which the broker routes requests by.
+            // It receives the same frames as the ROUTER would (client id, delimiter, topic, body).
+            if cfg.connectsToBroker { routerOptions.routingId = Array(cfg.robot.utf8) }
             let o = routerOptions
             routerVar = try await SocketWorker.start(name: "\(cfg.robot).router") { () throws(MessagingError) in
+                if cfg.connectsToBroker {
+                    let s = try Socket(ctx, .dealer, options: o)
+                    try s.connect(requests)
+                    return (s, nil)
+                }
                 let s = try Socket(ctx, .router, options: o)
                 return (s, try s.bind(requests))
             }

@@ -29,6 +29,9 @@ public struct NodeConfiguration: Sendable {
     public var rules: PlanRules?
     /// The world file's world; `sensor/objects` detections update it before each command.
     public var world: World?
+    /// Connect to a broker (`robobridge broker`) instead of binding: `inbound` is then the broker's
+    /// subscribers (XPUB) endpoint, `outbound` its publishers (XSUB) endpoint and `requests` its nodes endpoint.
+    public var connectsToBroker = false
     /// Publish each action as soon as the planner knows it is final (true), or whole plans only.
     public var streamsActions = true
 

@@ -60,7 +60,8 @@ struct Send: AsyncParsableCommand {
         global.bootstrapLogging()
         let robotFile: Robot
         robotFile = try RoboBridgeCLI.loadRobot(robot)
-        let (command, publish, _) = try endpoints.resolve(robotFile)
+        let e = try endpoints.resolve(robotFile)
+        let (command, publish) = (e.command, e.publish)
         let wait = Duration.milliseconds(Int64(timeout * 1000))
         let client: BridgeClient
         do {
@@ -158,7 +159,8 @@ struct Stats: AsyncParsableCommand {
         global.bootstrapLogging()
         let robotFile: Robot
         robotFile = try RoboBridgeCLI.loadRobot(robot)
-        let (command, publish, translate) = try endpoints.resolve(robotFile)
+        let e = try endpoints.resolve(robotFile)
+        let (command, publish, translate) = (e.command, e.publish, e.translate)
         guard let translate else { throw fail("\(robot): no endpoints.translate in the robot file and no --translate given") }
         let reply: BridgeClient.Received?
         do {

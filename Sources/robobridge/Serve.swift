@@ -48,8 +48,9 @@ struct Serve: AsyncParsableCommand {
         } catch let e as ConfigError {
             throw fail(e.description)
         }
-        let (command, publish, translate) = try endpoints.resolve(robotFile)
-        var cfg = NodeConfiguration(robot: robotFile.id, inbound: command, outbound: publish, requests: translate)
+        let e = try endpoints.resolve(robotFile, as: .node)
+        var cfg = NodeConfiguration(robot: robotFile.id, inbound: e.command, outbound: e.publish, requests: e.translate)
+        cfg.connectsToBroker = e.viaBroker
         cfg.configure(for: robotFile, world: worldFile)
         cfg.streamsActions = !wholePlans
         var settings = TranslatorPlanner.Settings(robot: robotFile, world: worldFile, model: model, draftModel: draftModel, threads: threads)

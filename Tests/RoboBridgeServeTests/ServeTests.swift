@@ -301,3 +301,56 @@ struct ServeTests {
         try await h.stop()
     }
 }
+
+@Suite("A fleet through robobridge broker: two nodes with their translators, one client", .serialized)
+struct FleetTests {
+    @Test func roverAndDroneThroughOneBroker() async throws {
+        let context = try MessagingContext()
+        let any = try Endpoint("tcp://127.0.0.1:*")
+        let broker = Broker(endpoints: .init(publishers: any, subscribers: any, requests: any, nodes: any), context: context)
+        let brokerRunner = Task { try await ServiceGroup(services: [broker], logger: Logger(label: "test.broker")).run() }
+        let b = try await broker.ready()
+        var nodes: [BridgeNode] = []
+        for (robotName, worldName) in [("rover", "apartment"), ("drone", "farm")] {
+            let robot = try ConfigLoader.loadRobot(root + "/robots/\(robotName).yaml")
+            let world = try ConfigLoader.loadWorld(root + "/simulator/worlds/\(worldName).yaml")
+            var cfg = NodeConfiguration(robot: robot.id, inbound: b.subscribers, outbound: b.publishers, requests: b.nodes)
+            cfg.connectsToBroker = true
+            cfg.rules = PlanRules(robot: robot)
+            cfg.world = world
+            cfg.stopWords = robot.stopWords
+            cfg.heartbeatInterval = .milliseconds(100)
+            let node = BridgeNode(configuration: cfg, planner: TranslatorPlanner(.init(robot: robot, world: world)), context: context)
+            nodes.append(node)
+        }
+        let group = ServiceGroup(services: nodes, logger: Logger(label: "test.fleet"))
+        let runner = Task { try await group.run() }
+        for node in nodes { _ = await node.ready() }
+        for _ in 0..<1200 where !nodes.allSatisfy(\.isReady) { try await Task.sleep(for: .milliseconds(50)) }
+        // One client process, one connection per robot it talks to, all to the broker's one address.
+        let rover = try await BridgeClient(robot: "rover", context: context, command: b.publishers, publish: b.subscribers, requests: b.requests)
+        let drone = try await BridgeClient(robot: "drone", context: context, command: b.publishers, publish: b.subscribers, requests: b.requests)
+        #expect(await rover.waitForHeartbeat() != nil)
+        #expect(await drone.waitForHeartbeat() != nil)
+
+        let r = try #require(await rover.command("go to the kitchen", deadlineMs: 30_000))
+        let d = try #require(await drone.command("fly to the barn", deadlineMs: 30_000))
+        let roverAction = try #require(await rover.next(timeout: .seconds(30)) { $0.topic.kind == .action && $0.correlationId == r.envelope.id })
+        let droneAction = try #require(await drone.next(timeout: .seconds(30)) { $0.topic.kind == .action && $0.correlationId == d.envelope.id })
+        #expect(roverAction.body["actions"] == .array([action("navigate_to", [("target", .string("kitchen"))])]))
+        #expect(droneAction.body["actions"] == .array([action("fly_to", [("waypoint", .string("barn"))])]))
+        // Each robot's node saw only its own command.
+        #expect(nodes[0].stats.commandsAcknowledged == 1 && nodes[1].stats.commandsAcknowledged == 1)
+        #expect(nodes[0].stats.totalRejected == 0 && nodes[1].stats.totalRejected == 0)
+        // Requests are routed by robot id.
+        let reply = try #require(try await drone.request(.translate, .translate(instruction: "land now", deadlineMs: 30_000)))
+        #expect(reply.topic == Topic(robot: "drone", .plan))
+        #expect(reply.body["actions"] == .array([action("land")]))
+        await rover.close()
+        await drone.close()
+        await group.triggerGracefulShutdown()
+        try await runner.value
+        brokerRunner.cancel()
+        _ = try? await brokerRunner.value
+    }
+}
