@@ -190,8 +190,19 @@ extension Limits {
 
 extension ModelSettings {
     static func read(_ value: YAMLValue) throws(ConfigError) -> ModelSettings {
-        let o = try value.object(["name", "draft_model", "context_length", "threads", "temperature", "max_tokens"])
+        let o = try value.object(["name", "draft_model", "context_length", "threads", "poll", "priority", "temperature", "max_tokens"])
         var m = ModelSettings()
+        if let v = o["poll"] {
+            let poll = try v.integer()
+            guard (0...100).contains(poll) else { throw v.error("expected 0 (sleep) to 100 (spin), got \(poll)") }
+            m.poll = poll
+        }
+        if let v = o["priority"] {
+            let p = try v.string()
+            let known = ["low", "normal", "medium", "high", "realtime"]
+            guard known.contains(p) else { throw v.error("expected one of \(known.joined(separator: ", ")), got \"\(p)\"") }
+            m.priority = p
+        }
         if let v = o["name"] { m.name = try v.string() }
         if let v = o["draft_model"] { m.draftModel = try v.string() }
         if let v = o["context_length"] {

@@ -163,6 +163,10 @@ public struct ModelSettings: Sendable, Equatable {
     public var draftModel: String?
     public var contextLength: Int = 2048
     public var threads: Int = 2
+    /// How the model's threads wait for work (0 sleep … 100 spin); nil: llama.cpp's default.
+    public var poll: Int?
+    /// The model threads' priority: low, normal, medium, high or realtime; nil: inherited.
+    public var priority: String?
     public var temperature: Double = 0
     public var maxTokens: Int = 96
 }

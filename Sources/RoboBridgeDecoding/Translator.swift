@@ -184,8 +184,11 @@ public final class Translator {
             total += t.count
         }
         let needed = total + 512 + maxTokens + 128
-        context = try Context(model: model, options: ContextOptions(contextLength: max(robot.model.contextLength, (needed + 255) / 256 * 256),
-                                                                   batchSize: 512, threads: threads ?? robot.model.threads, sequences: 3))
+        var options = ContextOptions(contextLength: max(robot.model.contextLength, (needed + 255) / 256 * 256), batchSize: 512,
+                                     threads: threads ?? robot.model.threads, sequences: 3)
+        options.poll = robot.model.poll
+        options.priority = robot.model.priority.flatMap(ContextOptions.ThreadPriority.init(rawValue:))
+        context = try Context(model: model, options: options)
         batch = Batch(capacity: 512)
         // Decode the static part once, in sequence 0 (both decoding modes share it, so its batching is free).
         var all = systemTokens

@@ -15,6 +15,13 @@ public struct ContextOptions: Sendable {
     public var flashAttention: FlashAttention = .auto
     /// Number of sequences the KV cache holds.
     public var sequences: Int = 1
+    /// How the compute threads wait for work: 0 sleeps at once (yields the cores to other processes),
+    /// 100 spins (fastest alone, but fights other busy processes); nil keeps llama.cpp's default (50).
+    public var poll: Int?
+    /// The compute threads' scheduling priority (nil: inherited).
+    public var priority: ThreadPriority?
+
+    public enum ThreadPriority: String, Sendable, CaseIterable { case low, normal, medium, high, realtime }
 
     public enum FlashAttention: Sendable { case auto, enabled, disabled }
 
@@ -55,6 +62,8 @@ public final class Context {
     public let options: ContextOptions
     public let abortFlag: AbortFlag
     private let memory: llama_memory_t
+    /// Our own compute threads, when `poll` or `priority` is set (freed after the context).
+    private let threadpool: OpaquePointer?
 
     /// Creates a context.
     /// - Throws: `EngineError.contextCreationFailed`.
@@ -87,12 +96,37 @@ public final class Context {
         }
         pointer = ctx
         memory = llama_get_memory(ctx)
+        if options.poll != nil || options.priority != nil {
+            var tp = ggml_threadpool_params_default(Int32(options.threads))
+            if let poll = options.poll { tp.poll = UInt32(max(0, min(100, poll))) }
+            if let priority = options.priority {
+                tp.prio = switch priority {
+                case .low: GGML_SCHED_PRIO_LOW
+                case .normal: GGML_SCHED_PRIO_NORMAL
+                case .medium: GGML_SCHED_PRIO_MEDIUM
+                case .high: GGML_SCHED_PRIO_HIGH
+                case .realtime: GGML_SCHED_PRIO_REALTIME
+                }
+            }
+            guard let pool = ggml_threadpool_new(&tp) else {
+                llama_free(ctx)
+                throw .contextCreationFailed(reason: "ggml_threadpool_new failed (\(options.threads) threads, poll \(tp.poll))")
+            }
+            // One pool for single tokens and batches: the same threads, so the same kernels' order.
+            llama_attach_threadpool(ctx, pool, pool)
+            threadpool = pool
+        } else {
+            threadpool = nil
+        }
         self.model = model
         self.options = options
         self.abortFlag = abortFlag
     }
 
-    deinit { llama_free(pointer) }
+    deinit {
+        llama_free(pointer)
+        if let threadpool { ggml_threadpool_free(threadpool) }
+    }
 
     /// The context length actually allocated.
     public var contextLength: Int { Int(llama_n_ctx(pointer)) }

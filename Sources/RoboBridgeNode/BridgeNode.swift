@@ -316,7 +316,7 @@ public final class BridgeNode: Service, Sendable {
     }
 
     private func acknowledge(_ m: Message, pub: SocketWorker) {
-        state.withLock { $0.stats.commandsAcknowledged += 1 }
+        if m.topic.kind == .command { state.withLock { $0.stats.commandsAcknowledged += 1 } }  // e-stops are counted apart
         publish(pub, .event, .event(kind: "ack", fields: [("topic", .string(m.topic.description)), ("command_seq", .integer(Int64(m.envelope.seq)))]),
                 correlationId: m.envelope.id)
     }

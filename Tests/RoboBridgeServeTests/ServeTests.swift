@@ -354,3 +354,60 @@ struct FleetTests {
         _ = try? await brokerRunner.value
     }
 }
+
+/// `robobridge serve` started as a separate process, driven by a Python script with plain pyzmq.
+@Suite("robobridge serve as a process, driven from Python", .serialized)
+struct ServeProcessTests {
+    @Test func pythonOperatorDrivesServe() async throws {
+        let executable = root + "/.build/release/robobridge"
+        #expect(FileManager.default.isExecutableFile(atPath: executable), "build the package first (make test does)")
+        let port = Int.random(in: 20_000..<40_000)
+        let endpoints = (0..<3).map { "tcp://127.0.0.1:\(port + $0)" }
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: executable)
+        serve.arguments = ["serve", "--robot", root + "/robots/rover.yaml", "--command", endpoints[0], "--publish", endpoints[1],
+                           "--translate", endpoints[2]]
+        let serveErr = Pipe()
+        serve.standardError = serveErr
+        try serve.run()
+        defer { if serve.isRunning { serve.terminate() } }
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", root + "/Tests/peers/python_operator.py"] + endpoints + ["rover"]
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHONPATH"] = root + "/.deps/python" + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
+        python.environment = env
+        let out = Pipe(), err = Pipe()
+        python.standardOutput = out
+        python.standardError = err
+        try python.run()
+        let (data, errors) = await withCheckedContinuation { (c: CheckedContinuation<(Data, Data), Never>) in
+            Thread {
+                let d = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+                python.waitUntilExit()
+                c.resume(returning: (d, e))
+            }.start()
+        }
+        #expect(python.terminationStatus == 0, "python operator failed: \(String(decoding: errors, as: UTF8.self))")
+        let summary = try JSONValue.parse(Array(data))
+        #expect(summary["outcome"] == .string("ok"))
+        #expect(summary["actions"] == .array(["navigate_to", "pick", "navigate_to", "place"].map { .string($0) }))
+        #expect(summary["indices"] == .array((0..<4).map { .integer(Int64($0)) }))
+        #expect(summary["finals"] == .array([false, false, false, true].map { .bool($0) }))
+        #expect(summary["estop_actions"] == .array([.string("stop")]))
+        #expect(summary["stats_topic"] == .string("rover/stats"))
+        #expect(summary["stats_commands"] == .integer(1))
+        // SIGTERM: a graceful stop, exit status 0, and the node says so on stderr.
+        serve.terminate()
+        let log = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+            Thread {
+                let d = serveErr.fileHandleForReading.readDataToEndOfFile()
+                serve.waitUntilExit()
+                c.resume(returning: String(decoding: d, as: UTF8.self))
+            }.start()
+        }
+        #expect(serve.terminationStatus == 0, "serve exited with \(serve.terminationStatus): \(log)")
+        #expect(log.contains("ready"))
+        #expect(log.contains("bridge node down"))
+    }
+}
