@@ -79,7 +79,7 @@ extension Robot {
 }
 
 extension Action {
-    static let keys = ["name", "description", "parameters", "requires_confirmation", "max_rate_hz"]
+    static let keys = ["name", "description", "parameters", "requires_confirmation", "max_rate_hz", "when"]
 
     static func read(_ value: YAMLValue) throws(ConfigError) -> Action {
         let o = try value.object(keys)
@@ -89,6 +89,14 @@ extension Action {
             let rate = try v.number()
             guard rate > 0 else { throw v.error("expected a rate above 0, got \(rate)") }
             action.maxRateHz = rate
+        }
+        if let v = o["when"] {
+            for (fact, value) in try v.entries() {
+                guard Action.facts.contains(fact) else {
+                    throw value.error("unknown state \"\(fact)\"; expected one of: \(Action.facts.sorted().joined(separator: ", "))")
+                }
+                action.when[fact] = try value.bool()
+            }
         }
         if let params = o["parameters"] {
             for (name, spec) in try params.entries() {

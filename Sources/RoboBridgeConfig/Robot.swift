@@ -60,6 +60,18 @@ public struct Action: Sendable, Equatable {
     public var requiresConfirmation: Bool
     /// The most times per second the action may be sent (nil: unlimited).
     public var maxRateHz: Double?
+    /// The robot's state in which the action can start a plan (`airborne`, `holding` → true/false), as its
+    /// sensors tell: "climb to 20 m" is `takeoff` on the ground and `change_altitude` in the air. Later
+    /// calls of a plan are not restricted (the plan's own earlier calls change the state).
+    public var when: [String: Bool] = [:]
+
+    /// The states `when` may name.
+    public static let facts: Set<String> = ["airborne", "holding"]
+
+    /// Whether the action can start a plan in a state (facts not known do not restrict).
+    public func canStart(in facts: [String: Bool]) -> Bool {
+        when.allSatisfy { fact, value in facts[fact].map { $0 == value } ?? true }
+    }
 
     public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
 }

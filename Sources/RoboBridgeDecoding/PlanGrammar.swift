@@ -34,6 +34,8 @@ public struct PlanGrammar: Sendable {
 
     public var calls: [Call]
     public var maxCalls: Int
+    /// Calls (indices into `calls`) that may not start a plan: the robot's state rules them out now.
+    public var notFirst: Set<Int> = []
 
     /// The literal that stands for "no action".
     public static let none = Array("none".utf8)
@@ -151,7 +153,7 @@ public struct GrammarState: Hashable, Sendable {
         case .lineStart, .name:
             if phase == .lineStart, calls >= g.maxCalls { return nil }
             if b == UInt8(ascii: "(") {
-                guard let i = g.calls.firstIndex(where: { $0.name == s.prefix }) else { return nil }
+                guard let i = g.calls.firstIndex(where: { $0.name == s.prefix }), calls > 0 || !g.notFirst.contains(i) else { return nil }
                 s.call = i
                 s.param = -1
                 s.prefix = []
@@ -160,7 +162,7 @@ public struct GrammarState: Hashable, Sendable {
                 return s
             }
             // Checked before anything is copied: most bytes are refused here.
-            guard g.calls.contains(where: { GrammarState.extends($0.name, prefix, with: b) })
+            guard g.calls.indices.contains(where: { (calls > 0 || !g.notFirst.contains($0)) && GrammarState.extends(g.calls[$0].name, prefix, with: b) })
                 || (calls == 0 && GrammarState.extends(PlanGrammar.none, prefix, with: b)) else { return nil }
             s.prefix.append(b)
             if calls == 0, s.prefix == PlanGrammar.none {

@@ -97,8 +97,15 @@ public final class Translator {
     private var masks: MaskCache
     private let trie: TokenTrie
     /// Masks of grammars grounded in what instructions mention, by grounding (a few dozen kept).
-    private var grounded: [[String: [String]]: MaskCache] = [:]
-    private var groundedOrder: [[String: [String]]] = []
+    private var grounded: [GrammarKey: MaskCache] = [:]
+    private var groundedOrder: [GrammarKey] = []
+
+    /// What a grammar is compiled for besides the robot: the entities of each class, and the actions the
+    /// robot's state rules out as a plan's first call.
+    struct GrammarKey: Hashable {
+        var entities: [String: [String]]
+        var notFirst: [Int]
+    }
     /// Whether the most similar example is decoded right before the instruction (more accurate, about
     /// 30 more prompt tokens) rather than seen in the cache like the others.
     public var decodesNearestExample = false
@@ -242,7 +249,7 @@ public final class Translator {
         let enabled = speculation.enabled
         speculation = Speculation(drafters: [planCache, lexicon, lookup] + (draft.map { [$0] } ?? []))
         speculation.enabled = enabled
-        masks = cachedMasks(new.entityClasses)
+        masks = cachedMasks(GrammarKey(entities: new.entityClasses, notFirst: []))
     }
 
     /// What the world now says of the objects an instruction names, where it differs from the prompt's.
@@ -288,14 +295,17 @@ public final class Translator {
         return classes
     }
 
-    private func masks(for normalized: String) -> MaskCache {
-        guard groundsGrammar, let g = grounding(for: normalized) else { return masks }
-        return cachedMasks(g)
+    private func masks(for normalized: String, notFirst: [Int]) -> MaskCache {
+        let g = groundsGrammar ? grounding(for: normalized) : nil
+        if g == nil, notFirst.isEmpty { return masks }
+        return cachedMasks(GrammarKey(entities: g ?? world?.entityClasses ?? [:], notFirst: notFirst))
     }
 
-    private func cachedMasks(_ g: [String: [String]]) -> MaskCache {
+    private func cachedMasks(_ g: GrammarKey) -> MaskCache {
         if let m = grounded[g] { return m }
-        let m = MaskCache(trie: trie, grammar: PlanGrammar(robot: robot, world: world, entities: g))
+        var grammar = PlanGrammar(robot: robot, world: world, entities: g.entities)
+        grammar.notFirst = Set(g.notFirst)
+        let m = MaskCache(trie: trie, grammar: grammar)
         grounded[g] = m
         groundedOrder.append(g)
         if groundedOrder.count > 64 { grounded[groundedOrder.removeFirst()] = nil }
@@ -308,7 +318,9 @@ public final class Translator {
     ///   - committed: called with the calls known to be final as soon as they are (see
     ///     `ConstrainedDecoder.decode`), so a robot can start on them while the rest decodes.
     /// - Throws: `EngineError` (`.aborted` when `abortFlag` was set).
-    public func translate(_ instruction: String, speculative: Bool = true,
+    ///   - facts: the robot's state from its sensors (`airborne`, `holding`): actions whose `when` it rules
+    ///     out cannot start the plan.
+    public func translate(_ instruction: String, speculative: Bool = true, facts: [String: Bool] = [:],
                           committed: (([ActionCall]) -> Void)? = nil) throws -> Translation {
         let start = monotonicMilliseconds()
         var timing = Translation.Timing()
@@ -336,7 +348,8 @@ public final class Translator {
         let note = [prompt.worldNote(for: normalized), changeNote(for: normalized)].compactMap { $0 }.map { $0 + "\n" }.joined()
         let suffix = try model.vocabulary.tokenize(nearest + note + normalized + turnClose, addSpecial: false, parseSpecial: true)
         var source = ContextSource(context: context, batch: batch, sequence: Self.working, position: end)
-        let grammarMasks = masks(for: normalized)
+        let actions = self.robot.actions
+        let grammarMasks = masks(for: normalized, notFirst: actions.indices.filter { !actions[$0].canStart(in: facts) })
         var parsed = lexicon.parsed(normalized)
         // A request with nothing of the robot in it is guided to "none" (measured on the corpus: see README).
         if parsed.isEmpty, guidesUnrelatedToNone, lexicon.isUnrelated(normalized) { parsed = [[]] }

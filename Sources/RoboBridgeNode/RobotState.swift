@@ -13,6 +13,7 @@ public struct RobotState: Sendable, Equatable {
     public var objectsReceived: ContinuousClock.Instant?
     /// `sensor/held`: the object in the gripper (nil: empty, or no reading).
     public var held: String?
+    public var heldReceived: ContinuousClock.Instant?
     /// `sensor/battery`: charge in percent.
     public var batteryPercent: Double?
     /// `sensor/flight`: airborne or landed, and the altitude in metres.
@@ -33,6 +34,14 @@ public struct RobotState: Sendable, Equatable {
             self.position = position
             self.surface = surface
         }
+    }
+
+    /// What the sensors say, as the facts an action's `when` names (only those a reading told).
+    public var facts: [String: Bool] {
+        var f: [String: Bool] = [:]
+        if let airborne { f["airborne"] = airborne }
+        if heldReceived != nil { f["holding"] = held != nil }
+        return f
     }
 
     /// The sensors this type reads; readings of other names are stored but not interpreted.
@@ -91,6 +100,7 @@ public struct RobotState: Sendable, Equatable {
             case .null?: held = nil
             case let other: throw bad(".object", "an object name or null", other)
             }
+            heldReceived = received
         case "battery":
             let percent = try number(data["percent"], ".percent")
             guard (0...100).contains(percent) else { throw bad(".percent", "0 to 100", data["percent"]) }

@@ -82,7 +82,7 @@ public final class TranslatorPlanner: Planner {
                     defer { self.runningJob.withLock { $0 = nil } }
                     guard proceed else { return PlanResult(outcome: .fallback, actions: [], reason: "cancelled before it started") }
                     if let world = request.world { translator.update(world: world) }
-                    let t = try translator.translate(request.instruction, speculative: speculative) { calls in
+                    let t = try translator.translate(request.instruction, speculative: speculative, facts: request.state.facts) { calls in
                         emit(calls.map(WireAction.init))
                     }
                     var result = Self.result(t, robot: translator.robot)

@@ -76,6 +76,22 @@ struct GrammarTests {
         #expect(!accepts("navigate_to(target=\"kitchen\"", g))      // unfinished
     }
 
+    /// The robot's state rules actions out as a plan's first call only (`when` in the robot file).
+    @Test func stateRulesOutFirstCallsOnly() throws {
+        let (drone, world) = try load("drone", "farm")
+        var g = PlanGrammar(robot: drone, world: world)
+        let onTheGround = ["airborne": false]
+        g.notFirst = Set(drone.actions.indices.filter { !drone.actions[$0].canStart(in: onTheGround) })
+        #expect(g.notFirst.map { drone.actions[$0].name }.sorted() == ["change_altitude", "land"])
+        #expect(accepts("takeoff(altitude_m=20)", g))
+        #expect(!accepts("change_altitude(altitude_m=20)", g))
+        #expect(!accepts("land()", g))
+        #expect(accepts("takeoff(altitude_m=5)\nchange_altitude(altitude_m=20)\nland()", g))
+        #expect(accepts("none", g))
+        // Facts no sensor told do not restrict.
+        #expect(drone.actions.allSatisfy { $0.canStart(in: [:]) })
+    }
+
     @Test func optionalArgumentsMayBeLeftOut() throws {
         let (arm, world) = try load("arm", "workbench")
         let g = PlanGrammar(robot: arm, world: world)

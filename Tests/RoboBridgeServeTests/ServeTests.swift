@@ -286,6 +286,22 @@ struct ServeTests {
         try await h.stop()
     }
 
+    @Test func theRobotsStateDecidesBetweenActionsThatShareAVerb() async throws {
+        let h = try await ServeHarness(robotFile: root + "/robots/drone.yaml")
+        func flight(_ airborne: Bool) async throws {
+            h.client.publish(.sensor("flight"), .sensor(data: .object([("airborne", .bool(airborne)), ("altitude_m", .integer(airborne ? 12 : 0))])))
+            for _ in 0..<100 where h.node.robotState.airborne != airborne { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(h.node.robotState.airborne == airborne)
+        }
+        try await flight(false)
+        let (_, landed) = try await h.run("climb to 20 m")
+        #expect(landed.actions == [action("takeoff", [("altitude_m", .number(20))])])
+        try await flight(true)
+        let (_, flying) = try await h.run("climb to 20 m")
+        #expect(flying.actions == [action("change_altitude", [("altitude_m", .number(20))])])
+        try await h.stop()
+    }
+
     @Test func statsRequestGivesCountersAndPercentiles() async throws {
         let h = try await ServeHarness()
         _ = try await h.run("go to the kitchen")
