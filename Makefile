@@ -29,6 +29,13 @@ demo: build
 	  '{"instruction": "hover for half a minute"}' '{"instruction": "return to base"}' > .build/demo-drone.jsonl
 	$(BIN) translate --robot robots/drone.yaml --input .build/demo-drone.jsonl --format text
 	@echo "(JSON, the contract other tools read: drop --format text)"
+	@echo "== the onboard node: robobridge serve (rover), then robobridge send: actions stream out as they become final =="
+	@EP="--command tcp://127.0.0.1:5655 --publish tcp://127.0.0.1:5656 --translate tcp://127.0.0.1:5657"; \
+	  $(BIN) serve --robot robots/rover.yaml $$EP 2> .build/demo-serve.log & SERVE=$$!; \
+	  $(BIN) send --robot robots/rover.yaml $$EP --timeout 120 "bring the apple to the coffee table"; \
+	  $(BIN) send --robot robots/rover.yaml $$EP "what is the weather in Paris?"; \
+	  $(BIN) send --robot robots/rover.yaml $$EP --estop; \
+	  kill -INT $$SERVE; wait $$SERVE; echo "(serve's log: .build/demo-serve.log)"
 
 # Tests run optimized: the constrained-decoding property tests decode tens of thousands of plans.
 # Separate runs: the model-heavy suites (engine, decoding) keep Swift's cooperative threads busy for

@@ -341,21 +341,25 @@ public final class BridgeNode: Service, Sendable {
     // MARK: Commands
 
     private func makeRun(_ command: Message, received: ContinuousClock.Instant, pub: SocketWorker) -> CommandRun {
-        let (world, robotState) = state.withLock { s in (configuration.world.map(s.robotState.world(from:)), s.robotState) }
+        let (world, robotState) = snapshot()
         return CommandRun(id: command.envelope.id, received: received, rules: configuration.rules, world: world,
-                          staleness: configuration.rules?.staleness(robotState, at: received), streams: configuration.streamsActions,
+                          state: robotState, streams: configuration.streamsActions,
                           rates: rates, telemetry: telemetry) { [self] (kind: Topic.Kind, payload: Payload) in
             if case .action(_, let actions, _, _) = payload { state.withLock { $0.stats.actionsPublished += actions.count } }
             publish(pub, kind, payload, correlationId: command.envelope.id)
         }
     }
 
+    /// The world as the sensors see it now (the world file with the detections applied), and the robot's state.
+    private func snapshot() -> (World?, RobotState) {
+        state.withLock { s in (configuration.world.map(s.robotState.world(from:)), s.robotState) }
+    }
+
     private func execute(_ command: Message, run: CommandRun, pub: SocketWorker) async {
         guard case .command(let instruction, let deadlineMs) = command.payload else { return }
         let deadline = run.received + (deadlineMs.map { .milliseconds($0) } ?? configuration.defaultDeadline)
         telemetry.record("queue", ms: durationMs(ContinuousClock.now - run.received))
-        let (world, robotState) = state.withLock { s in (configuration.world.map(s.robotState.world(from:)), s.robotState) }
-        let request = PlanRequest(instruction: instruction, commandId: command.envelope.id, deadline: deadline, world: world, state: robotState)
+        let request = PlanRequest(instruction: instruction, commandId: command.envelope.id, deadline: deadline, world: run.world, state: run.robotState)
         let task = Task { await self.decide(request, run: run) }
         state.withLock { $0.running = task }
         await task.value
@@ -488,7 +492,7 @@ public final class BridgeNode: Service, Sendable {
         if stopWords.matches(instruction) {
             result = PlanResult(outcome: .estop, actions: [configuration.stopAction])
         } else {
-            let (world, robotState) = state.withLock { s in (configuration.world.map(s.robotState.world(from:)), s.robotState) }
+            let (world, robotState) = snapshot()
             let planRequest = PlanRequest(instruction: instruction, commandId: request.envelope.id, deadline: deadline, world: world,
                                           state: robotState)
             result = await raceDeadline(planRequest, emit: { _ in }) { first in

@@ -10,9 +10,11 @@ import Synchronization
 final class CommandRun: Sendable {
     let id: String
     let received: ContinuousClock.Instant
+    /// The world and the robot's state as the sensors told when the command arrived: the plan is made
+    /// for them and checked against them.
+    let world: World?
+    let robotState: RobotState
     private let rules: PlanRules?
-    private let world: World?
-    private let staleness: String?
     private let streams: Bool
     private let publish: @Sendable (Topic.Kind, Payload) -> Void
     private let telemetry: Telemetry
@@ -31,14 +33,14 @@ final class CommandRun: Sendable {
         var rateCounted: Set<String> = []
     }
 
-    init(id: String, received: ContinuousClock.Instant, rules: PlanRules?, world: World?, staleness: String?, streams: Bool,
+    init(id: String, received: ContinuousClock.Instant, rules: PlanRules?, world: World?, state: RobotState, streams: Bool,
          rates: RateLimiter, telemetry: Telemetry,
          publish: @escaping @Sendable (Topic.Kind, Payload) -> Void) {
         self.id = id
         self.received = received
         self.rules = rules
         self.world = world
-        self.staleness = staleness
+        self.robotState = state
         self.streams = streams
         self.rates = rates
         self.telemetry = telemetry
@@ -127,7 +129,9 @@ final class CommandRun: Sendable {
     private func check(_ action: WireAction, index: Int, _ s: inout State) -> (Outcome, String)? {
         guard let rules else { return nil }
         if let problem = rules.problem(action, index: index, world: world) { return (.rejected, problem) }
-        if let staleness, rules.namesTheWorld(action) { return (.fallback, "\(action.name) needs fresh sensor data: \(staleness)") }
+        if rules.namesTheWorld(action), let stale = rules.staleness(robotState, at: .now) {
+            return (.fallback, "\(action.name) needs fresh sensor data: \(stale)")
+        }
         if let interval = rules.minimumInterval(action.name), !s.rateCounted.contains(action.name) {
             let now = ContinuousClock.now
             let tooSoon = rates.last.withLock { last -> Duration? in

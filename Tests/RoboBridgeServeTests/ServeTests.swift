@@ -181,6 +181,21 @@ struct ServeTests {
         try await h.stop()
     }
 
+    @Test func anActionSentMoreOftenThanItsRateIsRejected() async throws {
+        let h = try await ServeHarness()
+        let (_, first) = try await h.run("go to the kitchen")
+        #expect(first.outcome?.body["outcome"] == .string("ok"))
+        let (_, second) = try await h.run("go to the bedroom")
+        #expect(second.outcome?.body["outcome"] == .string("rejected"))
+        let reason = try #require(second.outcome?.body["reason"]?.stringValue)
+        #expect(reason.hasPrefix("navigate_to was sent ") && reason.hasSuffix(" ms ago; max_rate_hz 2 allows one every 500 ms"), "\(reason)")
+        #expect(second.actions.isEmpty)
+        try await Task.sleep(for: .milliseconds(600))
+        let (_, third) = try await h.run("go to the bedroom")
+        #expect(third.actions == [action("navigate_to", [("target", .string("bedroom"))])])
+        try await h.stop()
+    }
+
     @Test func aTinyBudgetGivesTheDeadlineFallback() async throws {
         let h = try await ServeHarness()
         let (_, messages) = try await h.run("bring the apple to the coffee table", deadlineMs: 5)
@@ -258,7 +273,9 @@ struct ServeTests {
             .object([("name", .string("blue_mug")), ("surface", .string("bedside_table"))]),
         ]))])))
         for _ in 0..<100 where h.node.robotState.detections.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(600))  // navigate_to's max_rate_hz is 2 in the rover file
         let (_, after) = try await h.run("bring the blue mug to the coffee table")
+        #expect(after.outcome?.body["outcome"] == .string("ok"), "\(after.outcome?.body.description ?? "")")
         #expect(after.actions == [action("navigate_to", [("target", .string("bedside_table"))]), action("pick", [("object", .string("blue_mug"))]),
                                   action("navigate_to", [("target", .string("coffee_table"))]), action("place", [("target", .string("coffee_table"))])])
         try await h.stop()

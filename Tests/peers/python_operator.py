@@ -48,7 +48,7 @@ until(lambda t, m: t == f"{robot}/heartbeat" and m["state"] == "ready", 180)
 summary["step"] = "command"
 cid = f"{sender}-cmd"
 for _ in range(100):
-    publish("command", body(instruction="bring the apple to the coffee table", deadline_ms=5000) | {"id": cid})
+    publish("command", body(instruction="bring the apple to the coffee table", deadline_ms=30000) | {"id": cid})
     try:
         until(lambda t, m: m.get("event") == "ack" and m.get("correlation_id") == cid, 0.3)
         break
