@@ -22,6 +22,7 @@ public final class SocketWorker: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let wakePipe: WakePipe
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let urgent: (@Sendable ([[UInt8]]) -> Void)?
     private let counters = Mutex<Stats>(Stats())
 
     public struct Stats: Sendable, Equatable {
@@ -41,9 +42,13 @@ public final class SocketWorker: Sendable {
     ///   - name: the thread's name, for debugging.
     ///   - receives: whether to poll the socket for inbound messages (false for PUB).
     ///   - bufferLimit: inbound messages kept when the consumer is slower (newest dropped beyond it; counted).
+    ///   - urgent: called on the socket's own thread with every message received, before it joins
+    ///     `inbound` — for what must not wait for a consumer on Swift's cooperative pool (an e-stop).
+    ///     Keep it short: it delays the messages behind it.
     ///   - setup: creates and prepares the socket; returns it and the endpoint it bound, if any.
     /// - Throws: whatever `setup` throws, or `MessagingError` when no wake-up pipe can be made.
     public static func start(name: String, receives: Bool = true, bufferLimit: Int = 100_000,
+                             urgent: (@Sendable ([[UInt8]]) -> Void)? = nil,
                              setup: @escaping @Sendable () throws(MessagingError) -> (Socket, Endpoint?)) async throws(MessagingError) -> SocketWorker {
         // A self-pipe wakes the owning thread's poll when there is something to send or to stop.
         let wakePipe = try WakePipe()
@@ -56,7 +61,7 @@ public final class SocketWorker: Sendable {
                     ready.resume(returning: .failure(error))
                     return
                 }
-                let worker = SocketWorker(wakePipe: wakePipe, bound: bound, bufferLimit: bufferLimit)
+                let worker = SocketWorker(wakePipe: wakePipe, bound: bound, bufferLimit: bufferLimit, urgent: urgent)
                 ready.resume(returning: .success(worker))
                 worker.run(socket, receives: receives)
             }
@@ -66,8 +71,9 @@ public final class SocketWorker: Sendable {
         return try result.get()
     }
 
-    private init(wakePipe: WakePipe, bound: Endpoint?, bufferLimit: Int) {
+    private init(wakePipe: WakePipe, bound: Endpoint?, bufferLimit: Int, urgent: (@Sendable ([[UInt8]]) -> Void)?) {
         self.wakePipe = wakePipe
+        self.urgent = urgent
         self.boundEndpoint = bound
         (inbound, continuation) = AsyncStream.makeStream(of: Inbound.self, bufferingPolicy: .bufferingOldest(bufferLimit))
     }
@@ -150,6 +156,7 @@ public final class SocketWorker: Sendable {
             do throws(MessagingError) {
                 guard let frames = try socket.receive(wait: false) else { return }
                 counters.withLock { $0.received += 1 }
+                urgent?(frames)
                 continuation.yield(.message(frames))
             } catch {
                 if error.code == .closed { return }

@@ -37,6 +37,8 @@ public final class BridgeNode: Service, Sendable {
         /// Operators' answers awaited, by command id: true go, false no, nil expired or cancelled.
         var confirmations: [String: CheckedContinuation<Bool?, Never>] = [:]
         var ready = false
+        /// E-stops whose stop action the socket thread already published (by message id).
+        var stoppedAtOnce: Set<String> = []
         var readyWaiters: [CheckedContinuation<BoundEndpoints, Never>] = []
         var bound: BoundEndpoints?
     }
@@ -90,7 +92,20 @@ public final class BridgeNode: Service, Sendable {
         var subOptionsVar = cfg.socketOptions
         subOptionsVar.maxFrames = 4  // a protocol message has 2 frames; a few more are read and reported
         let subOptions = subOptionsVar
-        let sub = try await SocketWorker.start(name: "\(cfg.robot).sub") { () throws(MessagingError) in
+        let pub = try await SocketWorker.start(name: "\(cfg.robot).pub", receives: false) { () throws(MessagingError) in
+            let s = try Socket(ctx, .pub, options: cfg.socketOptions)
+            if cfg.connectsToBroker {
+                try s.connect(cfg.outbound)
+                return (s, nil)
+            }
+            return (s, try s.bind(cfg.outbound))
+        }
+        // E-stops are acted on by the SUB socket's own thread, the moment they arrive: they never wait for a
+        // consumer on the cooperative pool (busy, or starved of CPU by the model). The message then takes the
+        // ordinary path too (ack, bookkeeping, outcome), which does not publish the stop action again.
+        let sub = try await SocketWorker.start(name: "\(cfg.robot).sub", urgent: { [self] frames in
+            stopAtOnce(frames, pub: pub)
+        }) { () throws(MessagingError) in
             let s = try Socket(ctx, .sub, options: subOptions)
             if cfg.connectsToBroker {
                 // Through a broker every robot's traffic passes: only this robot's inbound topics.
@@ -101,14 +116,6 @@ public final class BridgeNode: Service, Sendable {
             let bound = try s.bind(cfg.inbound)
             try s.subscribe("")  // everything: wrong topics are reported, not silently filtered
             return (s, bound)
-        }
-        let pub = try await SocketWorker.start(name: "\(cfg.robot).pub", receives: false) { () throws(MessagingError) in
-            let s = try Socket(ctx, .pub, options: cfg.socketOptions)
-            if cfg.connectsToBroker {
-                try s.connect(cfg.outbound)
-                return (s, nil)
-            }
-            return (s, try s.bind(cfg.outbound))
         }
         var routerVar: SocketWorker?
         if let requests = cfg.requests {
@@ -321,12 +328,43 @@ public final class BridgeNode: Service, Sendable {
                 correlationId: m.envelope.id)
     }
 
-    private func estop(_ m: Message, pub: SocketWorker, reason: String) {
-        // First the stop, then the bookkeeping: nothing waits for the planner.
+    /// The e-stop path on the SUB socket's thread: an `estop` message, or a command that is a stop word,
+    /// gets the stop action and ends every undecided command, before anything else is done with it.
+    private func stopAtOnce(_ frames: [[UInt8]], pub: SocketWorker) {
+        let received = ContinuousClock.now
+        guard frames.count == 2, let m = try? codec.decode(frames) else { return }
+        let reason: String
+        switch m.payload {
+        case .estop: reason = "estop topic"
+        case .command(let instruction, _) where stopWords.matches(instruction): reason = "stop word"
+        default: return
+        }
         publish(pub, .action, .action(outcome: .estop, actions: [configuration.stopAction]), correlationId: m.envelope.id)
-        let (stopped, task, waiting) = state.withLock { s in
+        telemetry.record("estop", ms: durationMs(ContinuousClock.now - received))
+        state.withLock { $0.stoppedAtOnce.insert(m.envelope.id) }
+        stopUndecided(m, reason: reason)
+    }
+
+    private func estop(_ m: Message, pub: SocketWorker, reason: String) {
+        // First the stop (unless the socket thread published it already), then the bookkeeping: nothing waits
+        // for the planner.
+        let stopped = state.withLock { s in
             s.stats.estops += 1
             s.stats.actionsPublished += 1
+            return s.stoppedAtOnce.remove(m.envelope.id) != nil
+        }
+        if !stopped {
+            publish(pub, .action, .action(outcome: .estop, actions: [configuration.stopAction]), correlationId: m.envelope.id)
+        }
+        // Again in order: commands that arrived before the e-stop but were read after the socket thread acted.
+        stopUndecided(m, reason: reason)
+        publish(pub, .event, .event(kind: "outcome", fields: [("outcome", .string("estop")), ("reason", .string(reason)), ("latency_ms", .number(0))]),
+                correlationId: m.envelope.id)
+    }
+
+    /// Ends every undecided command with `estop` and aborts the model's work.
+    private func stopUndecided(_ m: Message, reason: String) {
+        let (stopped, task, waiting) = state.withLock { s in
             let old = s.pending
             s.pending = []
             return (old, s.running, old.compactMap { s.confirmations.removeValue(forKey: $0.id) })
@@ -334,8 +372,6 @@ public final class BridgeNode: Service, Sendable {
         for run in stopped { run.conclude(.estop, reason: "e-stop (\(reason)) from \(m.envelope.sender)") }
         task?.cancel()
         waiting.forEach { $0.resume(returning: nil) }
-        publish(pub, .event, .event(kind: "outcome", fields: [("outcome", .string("estop")), ("reason", .string(reason)), ("latency_ms", .number(0))]),
-                correlationId: m.envelope.id)
     }
 
     // MARK: Commands

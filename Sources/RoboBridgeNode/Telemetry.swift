@@ -6,9 +6,10 @@ import Synchronization
 /// Stages, each in microseconds in an HdrHistogram (3 significant digits, up to 10 minutes):
 /// `queue` (command received → planner started), `prepare`, `prefill`, `decode` (the planner's own
 /// account), `validation` and `publish` (per action), `first_action` (command received → first action
-/// out) and `total` (command received → outcome out).
+/// out), `total` (command received → outcome out) and `estop` (an e-stop read off the socket → its stop
+/// action handed to the PUB socket's thread).
 public final class Telemetry: Sendable {
-    public static let stages = ["queue", "prepare", "prefill", "decode", "validation", "publish", "first_action", "total"]
+    public static let stages = ["queue", "prepare", "prefill", "decode", "validation", "publish", "first_action", "total", "estop"]
 
     private struct State {
         var histograms: [String: Histogram<UInt64>] = Dictionary(uniqueKeysWithValues: Telemetry.stages.map {
