@@ -23,6 +23,8 @@ public final class SocketWorker: Sendable {
     private let wakePipe: WakePipe
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     private let urgent: (@Sendable ([[UInt8]]) -> Void)?
+    /// Whether the thread runs under SCHED_FIFO (`realtimePriority` was given and allowed).
+    public let isRealtime: Bool
     private let counters = Mutex<Stats>(Stats())
 
     public struct Stats: Sendable, Equatable {
@@ -45,15 +47,23 @@ public final class SocketWorker: Sendable {
     ///   - urgent: called on the socket's own thread with every message received, before it joins
     ///     `inbound` — for what must not wait for a consumer on Swift's cooperative pool (an e-stop).
     ///     Keep it short: it delays the messages behind it.
+    ///   - realtimePriority: run the thread under SCHED_FIFO at this priority (1–99), so that it preempts
+    ///     compute threads (the model's) the moment a message arrives; it sleeps in `poll` otherwise. Needs
+    ///     CAP_SYS_NICE: without it the thread keeps its normal priority (see `isRealtime`).
     ///   - setup: creates and prepares the socket; returns it and the endpoint it bound, if any.
     /// - Throws: whatever `setup` throws, or `MessagingError` when no wake-up pipe can be made.
     public static func start(name: String, receives: Bool = true, bufferLimit: Int = 100_000,
-                             urgent: (@Sendable ([[UInt8]]) -> Void)? = nil,
+                             urgent: (@Sendable ([[UInt8]]) -> Void)? = nil, realtimePriority: Int32? = nil,
                              setup: @escaping @Sendable () throws(MessagingError) -> (Socket, Endpoint?)) async throws(MessagingError) -> SocketWorker {
         // A self-pipe wakes the owning thread's poll when there is something to send or to stop.
         let wakePipe = try WakePipe()
         let result: Result<SocketWorker, MessagingError> = await withCheckedContinuation { ready in
             let thread = Thread {
+                var realtime = false
+                if let realtimePriority {
+                    var param = sched_param(sched_priority: realtimePriority)
+                    realtime = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0
+                }
                 let socket: Socket, bound: Endpoint?
                 do throws(MessagingError) {
                     (socket, bound) = try setup()
@@ -61,7 +71,7 @@ public final class SocketWorker: Sendable {
                     ready.resume(returning: .failure(error))
                     return
                 }
-                let worker = SocketWorker(wakePipe: wakePipe, bound: bound, bufferLimit: bufferLimit, urgent: urgent)
+                let worker = SocketWorker(wakePipe: wakePipe, bound: bound, bufferLimit: bufferLimit, urgent: urgent, realtime: realtime)
                 ready.resume(returning: .success(worker))
                 worker.run(socket, receives: receives)
             }
@@ -71,9 +81,10 @@ public final class SocketWorker: Sendable {
         return try result.get()
     }
 
-    private init(wakePipe: WakePipe, bound: Endpoint?, bufferLimit: Int, urgent: (@Sendable ([[UInt8]]) -> Void)?) {
+    private init(wakePipe: WakePipe, bound: Endpoint?, bufferLimit: Int, urgent: (@Sendable ([[UInt8]]) -> Void)?, realtime: Bool) {
         self.wakePipe = wakePipe
         self.urgent = urgent
+        self.isRealtime = realtime
         self.boundEndpoint = bound
         (inbound, continuation) = AsyncStream.makeStream(of: Inbound.self, bufferingPolicy: .bufferingOldest(bufferLimit))
     }

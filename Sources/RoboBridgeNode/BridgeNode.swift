@@ -92,7 +92,8 @@ public final class BridgeNode: Service, Sendable {
         var subOptionsVar = cfg.socketOptions
         subOptionsVar.maxFrames = 4  // a protocol message has 2 frames; a few more are read and reported
         let subOptions = subOptionsVar
-        let pub = try await SocketWorker.start(name: "\(cfg.robot).pub", receives: false) { () throws(MessagingError) in
+        let pub = try await SocketWorker.start(name: "\(cfg.robot).pub", receives: false,
+                                               realtimePriority: cfg.socketRealtimePriority) { () throws(MessagingError) in
             let s = try Socket(ctx, .pub, options: cfg.socketOptions)
             if cfg.connectsToBroker {
                 try s.connect(cfg.outbound)
@@ -105,7 +106,7 @@ public final class BridgeNode: Service, Sendable {
         // ordinary path too (ack, bookkeeping, outcome), which does not publish the stop action again.
         let sub = try await SocketWorker.start(name: "\(cfg.robot).sub", urgent: { [self] frames in
             stopAtOnce(frames, pub: pub)
-        }) { () throws(MessagingError) in
+        }, realtimePriority: cfg.socketRealtimePriority) { () throws(MessagingError) in
             let s = try Socket(ctx, .sub, options: subOptions)
             if cfg.connectsToBroker {
                 // Through a broker every robot's traffic passes: only this robot's inbound topics.
@@ -144,7 +145,8 @@ public final class BridgeNode: Service, Sendable {
             return s.readyWaiters
         }
         waiters.forEach { $0.resume(returning: bound) }
-        logger.info("bridge node up", metadata: ["endpoint.inbound": "\(bound.inbound)", "endpoint.outbound": "\(bound.outbound)"])
+        logger.info("bridge node up", metadata: ["endpoint.inbound": "\(bound.inbound)", "endpoint.outbound": "\(bound.outbound)",
+                                                 "sockets.realtime": "\(sub.isRealtime && pub.isRealtime)"])
 
         let (commands, commandQueue) = AsyncStream.makeStream(of: (Message, CommandRun).self)
         let warmUpError = WarmUpError()

@@ -32,6 +32,10 @@ public struct NodeConfiguration: Sendable {
     /// Connect to a broker (`robobridge broker`) instead of binding: `inbound` is then the broker's
     /// subscribers (XPUB) endpoint, `outbound` its publishers (XSUB) endpoint and `requests` its nodes endpoint.
     public var connectsToBroker = false
+    /// SCHED_FIFO priority of the command and publish sockets' threads (nil: normal), so an e-stop preempts
+    /// the model's compute threads. They sleep in `poll` between messages. Needs CAP_SYS_NICE; without it
+    /// they stay normal (logged at start).
+    public var socketRealtimePriority: Int32? = 50
     /// Publish each action as soon as the planner knows it is final (true), or whole plans only.
     public var streamsActions = true
 
