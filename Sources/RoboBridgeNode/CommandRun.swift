@@ -70,12 +70,12 @@ final class CommandRun: Sendable {
             for i in seen..<max(seen, calls.count) {
                 let action = calls[i]
                 let t0 = ContinuousClock.now
-                if let why = check(action, index: i, &s) {
-                    s.problem = why
-                    telemetry.record("validation", ms: durationMs(ContinuousClock.now - t0))
+                let problem = check(action, index: i, &s)
+                telemetry.record("validation", ms: durationMs(ContinuousClock.now - t0))
+                if let problem {
+                    s.problem = problem
                     return
                 }
-                telemetry.record("validation", ms: durationMs(ContinuousClock.now - t0))
                 if !s.held.isEmpty || rules?.requiresConfirmation(action) == true {
                     s.held.append(action)
                 } else if streams {

@@ -3,6 +3,7 @@ import Foundation
 import RoboBridgeConfig
 import RoboBridgeDecoding
 import RoboBridgeEngine
+import RoboBridgeNode
 import RoboBridgeProtocol
 
 struct Translate: AsyncParsableCommand {
@@ -124,9 +125,7 @@ struct Translate: AsyncParsableCommand {
             FileHandleOutput.writeStdout("\(instruction)\n    → \(plan)   [\(t.outcome), \(time)]\n")
             return
         }
-        let actions: [JSONValue] = t.actions.map { call in
-            .object([("name", .string(call.name)), ("args", .object(call.arguments.map { ($0.name, json($0.value)) }))])
-        }
+        let actions: [JSONValue] = t.actions.map { WireAction($0).json }
         let timing: JSONValue = .object([
             ("total_ms", .number(round3(t.timing.totalMs))), ("prefill_ms", .number(round3(t.timing.prefillMs))),
             ("decode_ms", .number(round3(t.timing.decodeMs))), ("forward_passes", .integer(Int64(t.timing.forwardPasses))),
@@ -139,16 +138,6 @@ struct Translate: AsyncParsableCommand {
         ])
         let line: JSONValue = .object([("instruction", .string(instruction)), ("outcome", .string(t.outcome)), ("actions", .array(actions)), ("timing", timing)])
         FileHandleOutput.writeStdout(line.description + "\n")
-    }
-
-    func json(_ v: ConfigValue) -> JSONValue {
-        switch v {
-        case .number(let d): .number(d)
-        case .integer(let i): .integer(Int64(i))
-        case .string(let s): .string(s)
-        case .bool(let b): .bool(b)
-        case .list(let items): .array(items.map(json))
-        }
     }
 
     func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }

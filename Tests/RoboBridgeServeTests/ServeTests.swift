@@ -245,6 +245,11 @@ struct ServeTests {
         let rejected = try #require(await h.client.next(timeout: .seconds(5)) { $0.event == "rejected" })
         #expect(rejected.body["reason"] == .string("invalid_field"))
         #expect(rejected.body["detail"]?.stringValue?.hasPrefix("sensor/objects: data.objects[0].name: expected an entity name") == true)
+        // A request that names nothing the robot can do: no action, with the translator's reason.
+        let (_, chat) = try await h.run("what is the weather in Paris?")
+        #expect(chat.outcome?.body["outcome"] == .string("no_action"))
+        #expect(chat.outcome?.body["reason"] == .string("nothing in the request is something rover can do here"))
+        #expect(chat.actions.isEmpty)
         // The node keeps serving.
         let (_, next) = try await h.run("go to the kitchen")
         #expect(next.outcome?.body["outcome"] == .string("ok"))
