@@ -59,9 +59,10 @@ public final class BridgeClient: Sendable {
     }
 
     /// Waits for a heartbeat: from then on this client receives what the node publishes.
+    /// - Parameter ready: wait for one that says `ready` (the model is loaded), not just any.
     /// - Returns: the heartbeat's body, or nil when none came in time.
-    public func waitForHeartbeat(timeout: Duration = .seconds(10)) async -> JSONValue? {
-        await next(timeout: timeout) { $0.topic.kind == .heartbeat }?.body
+    public func waitForHeartbeat(ready: Bool = true, timeout: Duration = .seconds(10)) async -> JSONValue? {
+        await next(timeout: timeout) { $0.topic.kind == .heartbeat && (!ready || $0.body["state"] == .string("ready")) }?.body
     }
 
     /// Publishes a message to the node; returns it (its envelope's id is what answers correlate to).

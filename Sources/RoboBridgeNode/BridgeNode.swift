@@ -157,7 +157,7 @@ public final class BridgeNode: Service, Sendable {
                     commandQueue.finish()
                 }
                 group.addTask {
-                    // Commands are acknowledged at once and wait here while the planner warms up.
+                    // Until the planner is warm, commands are refused at once (see handleInbound): none waits here.
                     do {
                         let t0 = ContinuousClock.now
                         let fields = try await self.planner.warmUp()
@@ -260,6 +260,11 @@ public final class BridgeNode: Service, Sendable {
                 return
             }
             let run = makeRun(message, received: received, pub: pub)
+            guard isReady else {
+                // Loading takes seconds: no plan could come before the deadline. Said at once, not late.
+                run.conclude(.rejected, reason: "not ready: the model is still loading (wait for a heartbeat with state ready)")
+                return
+            }
             if let limit = configuration.rules?.robot.limits.maxInstructionLength, instruction.count > limit {
                 // Refused on its own: the command in progress goes on.
                 run.conclude(.rejected, reason: "the instruction has \(instruction.count) characters; \(configuration.robot) takes at most "

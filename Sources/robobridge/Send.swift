@@ -69,7 +69,8 @@ struct Send: AsyncParsableCommand {
         } catch { throw fail("\(error)") }
         guard await client.waitForHeartbeat(timeout: wait) != nil else {
             await client.close()
-            throw fail("no heartbeat from \(robotFile.id) on \(publish) within \(timeout) s: is `robobridge serve --robot \(robot)` running?")
+            throw fail("no ready heartbeat from \(robotFile.id) on \(publish) within \(timeout) s: is `robobridge serve --robot \(robot)` "
+                       + "running (and done loading)?")
         }
         let id: String
         if estop {

@@ -72,6 +72,7 @@ final class NodeHarness: @unchecked Sendable {
         // Slow joiner: wait for a heartbeat (our subscription is live), then for our first message to
         // be seen (the node's subscription to us is live).
         _ = try await next(where: { $0.topic.kind == .heartbeat })
+        for _ in 0..<500 where !node.isReady { try await Task.sleep(for: .milliseconds(2)) }
         for _ in 0..<100 {
             try send(.sensor("probe"), .sensor(data: .null))
             try await Task.sleep(for: .milliseconds(20))
@@ -314,5 +315,43 @@ struct NodeTests {
         #expect(acceptedOther + s.totalRejected - base.totalRejected == garbage)
         #expect(s.totalRejected - base.totalRejected > garbage / 2)
         try await h.stop()
+    }
+}
+
+/// A planner whose warm-up takes a while, as loading a model does.
+struct SlowStartPlanner: Planner {
+    func warmUp() async throws -> [(String, JSONValue)] {
+        try await Task.sleep(for: .seconds(2))
+        return [("model", .string("scripted"))]
+    }
+    func plan(_ request: PlanRequest, emit: @escaping @Sendable ([WireAction]) -> Void) async -> PlanResult { kitchenPlan }
+}
+
+@Suite("Bridge node while its planner warms up", .serialized)
+struct WarmUpTests {
+    @Test func commandsBeforeReadyAreRefusedAtOnceThenPlanned() async throws {
+        let context = try MessagingContext()
+        let cfg = NodeConfiguration(robot: "rover", inbound: try Endpoint("tcp://127.0.0.1:*"), outbound: try Endpoint("tcp://127.0.0.1:*"))
+        let node = BridgeNode(configuration: cfg, planner: SlowStartPlanner(), context: context)
+        let group = ServiceGroup(services: [node], logger: Logger(label: "test"))
+        let runner = Task { try await group.run() }
+        let bound = await node.ready()
+        let client = try await BridgeClient(robot: "rover", context: context, command: bound.inbound, publish: bound.outbound)
+        let starting = try #require(await client.waitForHeartbeat(ready: false))
+        #expect(starting["state"] == .string("starting"))
+        let early = try #require(await client.command("go to the kitchen", deadlineMs: 500))
+        let refused = try #require(await client.next(timeout: .seconds(1)) { $0.event == "outcome" && $0.correlationId == early.envelope.id })
+        #expect(refused.body["outcome"] == .string("rejected"))
+        #expect(refused.body["reason"] == .string("not ready: the model is still loading (wait for a heartbeat with state ready)"))
+        #expect((refused.body["latency_ms"]?.numberValue ?? .infinity) < 500)
+        let ready = try #require(await client.next(timeout: .seconds(10)) { $0.event == "ready" })
+        #expect(ready.body["model"] == .string("scripted"))
+        #expect(await client.waitForHeartbeat() != nil)
+        let later = try #require(await client.command("go to the kitchen", deadlineMs: 2000))
+        let planned = try #require(await client.next(timeout: .seconds(5)) { $0.event == "outcome" && $0.correlationId == later.envelope.id })
+        #expect(planned.body["outcome"] == .string("ok"))
+        await client.close()
+        await group.triggerGracefulShutdown()
+        try await runner.value
     }
 }
