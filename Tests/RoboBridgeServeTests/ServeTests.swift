@@ -287,11 +287,11 @@ struct ServeTests {
     }
 
     @Test func staleSensorsMakeWorldDependentPlansFallBack() async throws {
-        let file = try roverFile { $0.replacingOccurrences(of: "  max_instruction_length: 300", with: "  max_instruction_length: 300\n  max_sensor_age_ms: 300") }
+        let file = try roverFile { $0.replacingOccurrences(of: "  max_instruction_length: 300", with: "  max_instruction_length: 300\n  max_sensor_age_ms: 2000") }
         let h = try await ServeHarness(robotFile: file)
         let (_, none) = try await h.run("go to the kitchen")
         #expect(none.outcome?.body["outcome"] == .string("fallback"))
-        #expect(none.outcome?.body["reason"] == .string("navigate_to needs fresh sensor data: no sensor/pose reading yet (limits.max_sensor_age_ms is 300)"))
+        #expect(none.outcome?.body["reason"] == .string("navigate_to needs fresh sensor data: no sensor/pose reading yet (limits.max_sensor_age_ms is 2000)"))
         #expect(none.actions.isEmpty)
         // A plan that names nothing of the world does not depend on where things are.
         let (_, turn) = try await h.run("turn left 90 degrees")
@@ -301,7 +301,7 @@ struct ServeTests {
         for _ in 0..<100 where h.node.robotState.position == nil { try await Task.sleep(for: .milliseconds(5)) }
         let (_, fresh) = try await h.run("go to the kitchen")
         #expect(fresh.outcome?.body["outcome"] == .string("ok"))
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(2100))
         let (_, stale) = try await h.run("go to the kitchen")
         #expect(stale.outcome?.body["outcome"] == .string("fallback"))
         #expect(stale.outcome?.body["reason"]?.stringValue?.hasPrefix("navigate_to needs fresh sensor data: sensor/pose is ") == true)
