@@ -25,6 +25,9 @@ public final class BridgeNode: Service, Sendable {
     /// Last time each rate-limited action went out (`max_rate_hz`), across commands.
     private let rates = RateLimiter()
     public let telemetry = Telemetry()
+    /// The topic frames the SUB socket's thread acts on at once.
+    private let estopTopic: [UInt8]
+    private let commandTopic: [UInt8]
 
     struct State {
         var stats = NodeStats()
@@ -52,6 +55,8 @@ public final class BridgeNode: Service, Sendable {
 
     public init(configuration: NodeConfiguration, planner: any Planner, context: MessagingContext, logger: Logger = Logger(label: "robobridge.node")) {
         self.configuration = configuration
+        estopTopic = Array(Topic(robot: configuration.robot, .estop).description.utf8)
+        commandTopic = Array(Topic(robot: configuration.robot, .command).description.utf8)
         self.planner = planner
         self.context = context
         var l = logger
@@ -339,7 +344,8 @@ public final class BridgeNode: Service, Sendable {
     /// gets the stop action and ends every undecided command, before anything else is done with it.
     private func stopAtOnce(_ frames: [[UInt8]], pub: SocketWorker) {
         let received = ContinuousClock.now
-        guard frames.count == 2, let m = try? codec.decode(frames) else { return }
+        // Only e-stops and commands are read here: a sensor flood is not parsed twice.
+        guard frames.count == 2, frames[0] == estopTopic || frames[0] == commandTopic, let m = try? codec.decode(frames) else { return }
         let reason: String
         switch m.payload {
         case .estop: reason = "estop topic"
