@@ -457,7 +457,7 @@ public final class BridgeNode: Service, Sendable {
     private func awaitConfirmation(_ run: CommandRun) async {
         let held = run.held
         let timeoutMs = configuration.rules?.robot.limits.confirmationTimeoutMs ?? 10_000
-        run.event("confirmation_required", [("action_index", .integer(Int64(run.heldIndex))), ("held", .array(held.map(\.json))),
+        run.event("confirmation_required", [("action_index", .integer(Int64(run.published))), ("held", .array(held.map(\.json))),
                                             ("timeout_ms", .integer(Int64(timeoutMs)))])
         let answer: Bool? = await withTaskGroup(of: Bool?.self) { group in
             group.addTask {

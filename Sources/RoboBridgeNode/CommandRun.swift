@@ -50,7 +50,6 @@ final class CommandRun: Sendable {
     var isConcluded: Bool { state.withLock { $0.concluded != nil } }
     var problem: (Outcome, String)? { state.withLock { $0.problem } }
     var held: [WireAction] { state.withLock { $0.held } }
-    var heldIndex: Int { state.withLock { $0.published } }
     var published: Int { state.withLock { $0.published } }
 
     /// Publishes an event about this command (unless it has ended).

@@ -92,6 +92,7 @@ public struct PlanRules: Sendable {
     }
 }
 
-func durationMs(_ d: Duration) -> Double {
+/// A duration in milliseconds, fractions kept.
+public func durationMs(_ d: Duration) -> Double {
     Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
 }

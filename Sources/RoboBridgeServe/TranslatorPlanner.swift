@@ -123,9 +123,6 @@ public final class TranslatorPlanner: Planner {
     }
 }
 
-func durationMs(_ d: Duration) -> Double {
-    Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-}
 
 /// Set once when a `plan` call is cancelled (read by its job on the model thread).
 final class CancelToken: Sendable {
