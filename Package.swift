@@ -69,6 +69,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // The bundled simulator: kinematics, path planning, battery, watchdog; plays a robot over the protocol.
+        .target(
+            name: "RoboBridgeSim",
+            dependencies: [
+                "RoboBridgeConfig", "RoboBridgeProtocol", "RoboBridgeMessaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // Missions: the simulator and the bridge together, steps played and checked, reports and maps.
+        .target(
+            name: "RoboBridgeMission",
+            dependencies: [
+                "RoboBridgeSim", "RoboBridgeServe", "RoboBridgeNode", "RoboBridgeMessaging", "RoboBridgeProtocol", "RoboBridgeConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
         // Robots, worlds and missions from YAML, with precise errors.
         .target(
             name: "RoboBridgeConfig",
@@ -90,6 +108,8 @@ let package = Package(
                 "RoboBridgeProtocol",
                 "RoboBridgeNode",
                 "RoboBridgeServe",
+                "RoboBridgeSim",
+                "RoboBridgeMission",
                 "CZeroMQBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -53,6 +53,10 @@ public enum ConfigLoader {
                 }
             }
         }
+        if let dock = robot.body?.dockPlace, world.place(named: dock) == nil {
+            errors.append(ConfigError(file: robot.file, line: 0, column: 0, path: "body.dock",
+                message: "the world \(world.id) (\(world.file)) has no place \"\(dock)\""))
+        }
         guard errors.isEmpty else { return errors }
         for (i, example) in robot.examples.enumerated() {
             for (j, call) in example.plan.enumerated() {
@@ -89,20 +93,36 @@ public enum ConfigLoader {
         return errors.map { $0.located() }
     }
 
-    static func validateMission(_ path: String) -> [ConfigError] {
+    /// Checks a mission against its robots and world: entities, robot ids of steps, actions, doors.
+    public static func validateMission(_ path: String) -> [ConfigError] {
         let mission: Mission
         do { mission = try loadMission(path) } catch { return [error] }
-        let robotPath = resolve(mission.robotFile, relativeTo: path), worldPath = resolve(mission.worldFile, relativeTo: path)
-        let robot: Robot, world: World
-        do { robot = try loadRobot(robotPath) } catch {
-            return [ConfigError(file: path, line: 0, column: 0, path: "robot", message: "cannot load the robot \(robotPath): \(error)")]
-        }
+        let worldPath = resolve(mission.worldFile, relativeTo: path)
+        let world: World
         do { world = try loadWorld(worldPath) } catch {
             return [ConfigError(file: path, line: 0, column: 0, path: "world", message: "cannot load the world \(worldPath): \(error)")]
         }
-        var errors = check(robot: robot, world: world)
+        var errors: [ConfigError] = []
+        var robots: [Robot] = []
+        for (i, r) in mission.robots.enumerated() {
+            let robotPath = resolve(r.file, relativeTo: path)
+            let at = mission.robots.count == 1 ? "robot" : "robots[\(i)]"
+            do { robots.append(try loadRobot(robotPath)) } catch {
+                errors.append(ConfigError(file: path, line: 0, column: 0, path: at, message: "cannot load the robot \(robotPath): \(error)"))
+                continue
+            }
+            errors += check(robot: robots.last!, world: world)
+            if let place = r.start.place, world.place(named: place) == nil {
+                errors.append(ConfigError(file: path, line: 0, column: 0, path: at + ".start.place", message: "unknown place \"\(place)\" in the world \(world.id)"))
+            }
+        }
+        guard errors.isEmpty else { return errors }
+        if let dup = robots.map(\.id).firstDuplicate {
+            return [ConfigError(file: path, line: 0, column: 0, path: "robots", message: "two robots with the id \"\(dup)\"; each needs its own")]
+        }
         let places = Set((world.places + world.surfaces + world.waypoints).map(\.name))
-        let objects = Set(world.objects.map(\.name))
+        var objects = Set(world.objects.map(\.name))
+        let doors = Set(world.doors.map(\.name))
         func entity(_ name: String, in set: Set<String>, what: String, at p: String) {
             if !set.contains(name) {
                 let hint = closest(to: name, in: set).map { " (did you mean \"\($0)\"?)" } ?? ""
@@ -110,6 +130,30 @@ public enum ConfigLoader {
             }
         }
         for (i, step) in mission.steps.enumerated() {
+            var robot = robots[0]
+            if let id = step.robot {
+                if let r = robots.first(where: { $0.id == id }) { robot = r } else {
+                    errors.append(ConfigError(file: path, line: 0, column: 0, path: "steps[\(i)].robot",
+                                              message: "no robot \"\(id)\" in this mission; it has: \(robots.map(\.id).joined(separator: ", "))"))
+                }
+            }
+            if case .world(let changes) = step.kind {
+                for (j, c) in changes.enumerated() {
+                    let p = "steps[\(i)].world[\(j)]"
+                    switch c {
+                    case .moveObject(let o, let to):
+                        entity(o, in: objects, what: "object", at: p + ".move_object.object")
+                        if case .on(let place) = to { entity(place, in: places, what: "place", at: p + ".move_object.to") }
+                    case .removeObject(let o): entity(o, in: objects, what: "object", at: p + ".remove_object")
+                    case .addObject(let o):
+                        if case .on(let place) = o.location { entity(place, in: places, what: "place", at: p + ".add_object.on") }
+                        objects.insert(o.name)
+                    case .closeDoor(let d): entity(d, in: doors, what: "door", at: p + ".close_door")
+                    case .openDoor(let d): entity(d, in: doors, what: "door", at: p + ".open_door")
+                    case .addObstacle: break
+                    }
+                }
+            }
             for e in step.expect {
                 let p = "steps[\(i)].expect"
                 switch e {

@@ -1,6 +1,6 @@
 extension Robot {
     static let keys = ["id", "description", "kind", "world", "actions", "examples", "limits", "latency_budget_ms",
-                       "model", "endpoints", "stop_words", "fallback"]
+                       "model", "endpoints", "stop_words", "fallback", "body"]
 
     /// Reads a robot from YAML text.
     /// - Throws: `ConfigError` naming the file, line:column and key path of the first mistake.
@@ -42,6 +42,7 @@ extension Robot {
             }
         }
         if let v = root["fallback"] { robot.fallback = try FallbackPolicy.read(v) }
+        if let v = root["body"] { robot.body = try Body.read(v, actions: actions) }
         guard robot.action(named: robot.fallback.stopAction) != nil else {
             throw (root["fallback"] ?? root.value).error(
                 "the stop action \"\(robot.fallback.stopAction)\" is not one of the robot's actions")

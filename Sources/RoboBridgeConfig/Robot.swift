@@ -13,6 +13,8 @@ public struct Robot: Sendable, Equatable {
     public var endpoints: [String: String]
     public var stopWords: [String]
     public var fallback: FallbackPolicy
+    /// How the simulator plays it (nil: no `body:` in the file; the robot cannot be simulated).
+    public var body: Body?
     /// The file it was loaded from.
     public var file: String
 

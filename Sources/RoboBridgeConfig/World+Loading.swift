@@ -1,5 +1,5 @@
 extension World {
-    static let keys = ["id", "description", "places", "surfaces", "waypoints", "objects", "walls", "obstacles", "robot_start", "aliases"]
+    static let keys = ["id", "description", "places", "surfaces", "waypoints", "objects", "walls", "obstacles", "doors", "robot_start", "aliases"]
 
     /// Reads a world from YAML text.
     /// - Throws: `ConfigError` naming the file, line:column and key path of the first mistake.
@@ -44,6 +44,16 @@ extension World {
             for item in try list.list() {
                 let o = try item.object(["from", "to"])
                 world.walls.append(Wall(from: try readPosition(try o.required("from")), to: try readPosition(try o.required("to"))))
+            }
+        }
+        if let list = root["doors"] {
+            for item in try list.list() {
+                let o = try item.object(["name", "from", "to", "open"])
+                let nameValue = try o.required("name")
+                let name = try nameValue.identifier()
+                if world.doors.contains(where: { $0.name == name }) { throw nameValue.error("duplicate door \"\(name)\"") }
+                world.doors.append(Door(name: name, from: try readPosition(try o.required("from")), to: try readPosition(try o.required("to")),
+                                        open: try o["open"]?.bool() ?? true))
             }
         }
         if let list = root["obstacles"] {

@@ -8,6 +8,8 @@ public struct World: Sendable, Equatable {
     public var objects: [WorldObject]
     public var walls: [Wall]
     public var obstacles: [Obstacle]
+    /// Wall segments that open and close (a closed door is a wall).
+    public var doors: [Door] = []
     public var robotStart: Pose
     /// alias → canonical entity name
     public var aliases: [String: String]
@@ -91,10 +93,28 @@ public struct Wall: Sendable, Equatable {
     public var to: Position
 }
 
+public struct Door: Sendable, Equatable {
+    public var name: String
+    public var from: Position
+    public var to: Position
+    public var open: Bool
+    public init(name: String, from: Position, to: Position, open: Bool) {
+        self.name = name
+        self.from = from
+        self.to = to
+        self.open = open
+    }
+}
+
 public struct Obstacle: Sendable, Equatable {
     public var name: String
     public var position: Position
     public var radius: Double
+    public init(name: String, position: Position, radius: Double) {
+        self.name = name
+        self.position = position
+        self.radius = radius
+    }
 }
 
 public struct Pose: Sendable, Equatable {
@@ -102,4 +122,9 @@ public struct Pose: Sendable, Equatable {
     public var place: String?
     public var position: Position
     public var headingDeg: Double
+    public init(place: String?, position: Position, headingDeg: Double) {
+        self.place = place
+        self.position = position
+        self.headingDeg = headingDeg
+    }
 }

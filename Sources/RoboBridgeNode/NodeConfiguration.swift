@@ -62,3 +62,16 @@ public struct NodeStats: Sendable, Equatable {
     public var totalRejected: Int { rejected.values.reduce(0, +) }
     public var totalAccepted: Int { accepted.values.reduce(0, +) }
 }
+
+extension NodeConfiguration {
+    /// The node's settings from a robot file: stop words and action, deadline and its policy, the rules
+    /// every published action is checked against, and the world sensors update.
+    public mutating func configure(for robot: Robot, world: World?) {
+        stopWords = robot.stopWords
+        stopAction = WireAction(name: robot.fallback.stopAction)
+        defaultDeadline = .milliseconds(robot.latencyBudgetMs)
+        stopOnDeadline = robot.fallback.onDeadline == .stop
+        rules = PlanRules(robot: robot)
+        self.world = world
+    }
+}

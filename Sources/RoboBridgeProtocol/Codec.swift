@@ -123,6 +123,8 @@ public struct Codec: Sendable {
             payload = .confirm(approve: approve)
         case .stats:
             payload = .stats(data: nil)
+        case .sim:
+            throw Violation(.unknownTopic, "\"\(topicText)\" is the simulator's topic (its control endpoint), not the bridge's", topic: topicText, messageId: envelope.id)
         case .action, .event, .heartbeat, .plan:
             // Outbound topics: a bridge never accepts them.
             throw Violation(.unknownTopic, "\"\(topicText)\" is an outbound topic of the bridge", topic: topicText, messageId: envelope.id)

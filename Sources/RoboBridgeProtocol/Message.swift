@@ -58,6 +58,8 @@ public enum Payload: Sendable, Equatable {
     case confirm(approve: Bool)
     /// A telemetry request (no data) or its answer.
     case stats(data: JSONValue?)
+    /// A request to the simulator (`data.op`: state, change) or its answer.
+    case sim(data: JSONValue)
 
     public static func == (a: Payload, b: Payload) -> Bool { a.kindName == b.kindName && JSONValue.object(a.fields) == JSONValue.object(b.fields) }
 
@@ -75,6 +77,7 @@ public enum Payload: Sendable, Equatable {
         case .plan: "plan"
         case .confirm: "confirm"
         case .stats: "stats"
+        case .sim: "sim"
         }
     }
 
@@ -94,6 +97,8 @@ public enum Payload: Sendable, Equatable {
             return [("approve", .bool(approve))]
         case .stats(let data):
             return data.map { [("data", $0)] } ?? []
+        case .sim(let data):
+            return [("data", data)]
         case .plan(let outcome, let actions, let latency):
             return [("outcome", .string(outcome)), ("actions", .array(actions.map(\.json))), ("latency_ms", .number(latency))]
         case .actionStatus(let index, let status, let detail):

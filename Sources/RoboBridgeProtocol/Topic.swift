@@ -23,6 +23,8 @@ public struct Topic: Sendable, Hashable, CustomStringConvertible {
         case confirm
         /// Request/reply: a telemetry request, and its answer (counters and latency percentiles).
         case stats
+        /// Request/reply with the simulator (on its own control endpoint): its state, world changes.
+        case sim
     }
 
     public var robot: String
@@ -46,6 +48,7 @@ public struct Topic: Sendable, Hashable, CustomStringConvertible {
         case .plan: "\(robot)/plan"
         case .confirm: "\(robot)/confirm"
         case .stats: "\(robot)/stats"
+        case .sim: "\(robot)/sim"
         }
     }
 
@@ -69,6 +72,7 @@ public struct Topic: Sendable, Hashable, CustomStringConvertible {
         case "plan": .plan
         case "confirm": .confirm
         case "stats": .stats
+        case "sim": .sim
         default: nil
         }
         return kind.map { Topic(robot: robot, $0) }

@@ -68,16 +68,3 @@ struct Serve: AsyncParsableCommand {
         }
     }
 }
-
-extension NodeConfiguration {
-    /// The node's settings from a robot file: stop words and action, deadline and its policy, the rules
-    /// every published action is checked against, and the world sensors update.
-    mutating func configure(for robot: Robot, world: World?) {
-        stopWords = robot.stopWords
-        stopAction = WireAction(name: robot.fallback.stopAction)
-        defaultDeadline = .milliseconds(robot.latencyBudgetMs)
-        stopOnDeadline = robot.fallback.onDeadline == .stop
-        rules = PlanRules(robot: robot)
-        self.world = world
-    }
-}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RoboBridgeMessaging
+import RoboBridgeMission
+
+struct MissionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mission",
+        abstract: "Run a mission: the simulator and the bridge together, each step played and checked.",
+        discussion: """
+            By default starts, in this process, the bridge (with its model) and the simulator for each robot of the
+            mission, over inproc endpoints (robots of a fleet meet through an in-process broker). Prints a line per
+            step as it ends and a table at the end; writes report.json and map.svg to --report. Exit status 0 only
+            when every expectation held; 1 when one did not; 2 when the mission could not run.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Mission file (missions/*.yaml).")
+    var file: String
+    @Option(name: .long, help: "Folder for report.json and map.svg (default: reports/<mission id>).")
+    var report: String?
+    @Option(name: .long, help: "Simulated seconds per wall-clock second (default: the mission's speed, else 10).")
+    var speed: Double?
+    @Option(name: .long, help: "Seed of the simulator's sensor noise.")
+    var seed: UInt64 = 1
+    @Option(name: .long, help: "A bundled model or a GGUF path for every robot (default: the mission's model, else the robot file's).")
+    var model: String?
+    @Flag(name: .long, help: "Plain decoding without drafters.")
+    var noSpeculation = false
+    @Option(name: .long, help: "Drive a running bridge instead of starting one: its command and publish endpoints, comma-separated.")
+    var bridge: String?
+    @Option(name: .long, help: "Drive a running simulator: its control endpoint (with --bridge).")
+    var sim: String?
+
+    func validate() throws {
+        if let speed, !(speed > 0 && speed <= 1000) { throw ValidationError("--speed must be above 0 and at most 1000, got \(speed)") }
+        if (bridge == nil) != (sim == nil) { throw ValidationError("--bridge and --sim go together (a bridge and a simulator already running)") }
+    }
+
+    func run() async throws {
+        global.bootstrapLogging(defaultLevel: .warning)
+        var options = MissionRunner.Options()
+        options.speed = speed
+        options.seed = seed
+        options.model = model
+        options.speculative = !noSpeculation
+        if let bridge, let sim {
+            let parts = bridge.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2 else { throw fail("--bridge: expected two endpoints, command,publish; got \"\(bridge)\"") }
+            do {
+                options.external = .init(command: try Endpoint(parts[0]), publish: try Endpoint(parts[1]), simControl: try Endpoint(sim))
+            } catch { throw fail("--bridge/--sim: \(error)") }
+        }
+        let runner: MissionRunner
+        do { runner = try MissionRunner(missionFile: file, options: options) } catch {
+            throw fail(error.description)
+        }
+        let m = runner.mission
+        print("mission \(m.id): \(m.description)")
+        print("  robots: \(runner.robots.map(\.id).joined(separator: ", ")) · world: \(runner.world.id) · speed ×\(runner.speed) · model: \(runner.model ?? runner.robots[0].model.name)\(m.modelReason.map { " (\($0))" } ?? "")")
+        print("  starting the bridge and the simulator…")
+        let result: MissionReport
+        do {
+            result = try await runner.run { line in print(line) }
+        } catch {
+            var e = StandardError()
+            print("robobridge: error: \(error)", to: &e)
+            throw ExitCode(2)
+        }
+        print("")
+        print(result.table)
+        let dir = report ?? "reports/\(m.id)"
+        do {
+            let (json, svg) = try result.write(to: dir)
+            print("report: \(json)")
+            print("map:    \(svg)")
+        } catch {
+            var e = StandardError()
+            print("robobridge: error: \(error)", to: &e)
+            throw ExitCode(2)
+        }
+        if !result.passed { throw ExitCode.failure }
+    }
+}
