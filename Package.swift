@@ -126,6 +126,10 @@ let package = Package(
                 "RoboBridgeDecoding", "RoboBridgeEngine",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        .testTarget(name: "RoboBridgeSimTests", dependencies: ["RoboBridgeSim", "RoboBridgeConfig", "RoboBridgeProtocol", "RoboBridgeMessaging"]),
+        .testTarget(
+            name: "RoboBridgeMissionTests",
+            dependencies: ["RoboBridgeMission", "RoboBridgeSim", "RoboBridgeConfig", "RoboBridgeProtocol", "RoboBridgeMessaging"]),
         .testTarget(
             name: "RoboBridgeMessagingTests",
             dependencies: [

@@ -56,7 +56,7 @@ extension Body {
                     throw b.error("unknown behaviour \"\(bName)\"\(hint); expected one of: \(Behaviour.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 if let kinds = behaviour.kinds, !kinds.contains(kind) {
-                    throw b.error("a \(kind.rawValue) body cannot \(bName) (it is for \(kinds.map(\.rawValue).sorted().joined(separator: " and ")) bodies)")
+                    throw b.error("this \(kind.rawValue) body cannot \(bName) (it is for \(kinds.map(\.rawValue).sorted().joined(separator: " and ")) bodies)")
                 }
                 if let problem = behaviour.problem(with: action) { throw b.error(problem) }
                 body.behaviours[name] = behaviour
@@ -74,14 +74,15 @@ extension Body.Behaviour {
     func problem(with action: Action) -> String? {
         let wanted = parameters
         let given = action.parameters
+        // Extra parameters are fine when optional (the simulator ignores them: count_parts' `max`).
         let fits: Bool = switch self {
         case .moveBy: !given.isEmpty && given.count <= 3
-        default: given.count == wanted.count
+        default: given.count >= wanted.count && given.dropFirst(wanted.count).allSatisfy { !$0.required }
         }
         guard fits else {
-            return "\(rawValue) takes \(wanted.isEmpty ? "no parameters" : wanted.joined(separator: ", ")), the action \(action.name) has \(given.count) parameter\(given.count == 1 ? "" : "s")"
+            return "\(rawValue) takes \(wanted.isEmpty ? "no parameters" : wanted.joined(separator: ", ")) (and optional ones after), the action \(action.name) has \(given.count) parameter\(given.count == 1 ? "" : "s")\(given.count > wanted.count ? " of which some are required" : "")"
         }
-        for (p, want) in zip(given, self == .moveBy ? Array(repeating: "length", count: given.count) : wanted) {
+        for (p, want) in zip(given.prefix(self == .moveBy ? 3 : wanted.count), self == .moveBy ? Array(repeating: "length", count: given.count) : wanted) {
             let ok: Bool
             switch want {
             case "entity": ok = p.kind == .enum && p.entityClass != nil

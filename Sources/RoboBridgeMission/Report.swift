@@ -35,7 +35,7 @@ public struct StepReport: Sendable {
     func progressLine(of total: Int) -> String {
         var s = "[\(number)/\(total)] \(label)"
         if !plan.isEmpty { s += " → " + plan.joined(separator: ", ") }
-        if let o = outcome { s += "  \(o)" }
+        if let o = outcome { s += "  \(o)\(reason.map { " (\($0))" } ?? "")" }
         if let l = latencyMs { s += " \(Int(l.rounded())) ms" }
         if let a = simStartS, let b = simEndS { s += "  sim \(fmtS(a))→\(fmtS(b)) s" }
         s += passed ? "  PASS" : "  FAIL: " + failures.joined(separator: "; ")

@@ -37,25 +37,25 @@ func wrapDegrees(_ a: Double) -> Double {
 }
 
 /// The solid parts of a world for a body of some radius: walls, closed doors and obstacles.
-struct Solids {
+public struct Solids {
     var segments: [(a: Vec2, b: Vec2, name: String)] = []
     var circles: [(c: Vec2, r: Double, name: String)] = []
 
-    init(world: World) {
+    public init(world: World) {
         segments = world.walls.map { (Vec2($0.from), Vec2($0.to), "a wall") } +
             world.doors.filter { !$0.open }.map { (Vec2($0.from), Vec2($0.to), "the \($0.name.replacingOccurrences(of: "_", with: " ")) (closed)") }
         circles = world.obstacles.map { (Vec2($0.position), $0.radius, "the \($0.name.replacingOccurrences(of: "_", with: " "))") }
     }
 
     /// What a disc of `radius` at `p` touches, if anything.
-    func collision(at p: Vec2, radius: Double) -> String? {
+    public func collision(at p: Vec2, radius: Double) -> String? {
         for s in segments where distance(from: p, toSegment: s.a, s.b) < radius { return s.name }
         for c in circles where p.distance(to: c.c) < c.r + radius { return c.name }
         return nil
     }
 
     /// How far a disc at `p` is from the nearest solid (edge to edge).
-    func clearance(at p: Vec2) -> Double {
+    public func clearance(at p: Vec2) -> Double {
         var d = Double.infinity
         for s in segments { d = min(d, distance(from: p, toSegment: s.a, s.b)) }
         for c in circles { d = min(d, p.distance(to: c.c) - c.r) }
