@@ -36,6 +36,9 @@ demo: build
 	  $(BIN) send --robot robots/rover.yaml $$EP "what is the weather in Paris?"; \
 	  $(BIN) send --robot robots/rover.yaml $$EP --estop; \
 	  kill -INT $$SERVE; wait $$SERVE; echo "(serve's log: .build/demo-serve.log)"
+	@echo "== a mission in the bundled simulator: the bridge and the simulated rover in one process, every step checked =="
+	$(BIN) mission missions/rover_fetch_mug.yaml --report reports/rover_fetch_mug
+	@echo "(open the map above in a browser; every mission: for m in missions/*.yaml; do $(BIN) mission $$m; done)"
 
 # Tests run optimized: the constrained-decoding property tests decode tens of thousands of plans.
 # Separate runs: the model-heavy suites (engine, decoding) keep Swift's cooperative threads busy for
@@ -45,7 +48,8 @@ test: setup
 	swift build -c release --build-tests $(SWIFT_LINK)
 	swift test -c release --skip-build --filter RoboBridgeMessagingTests
 	swift test -c release --skip-build --filter RoboBridgeServeTests
-	swift test -c release --skip-build --skip RoboBridgeMessagingTests --skip RoboBridgeServeTests
+	swift test -c release --skip-build --filter RoboBridgeMissionTests
+	swift test -c release --skip-build --skip RoboBridgeMessagingTests --skip RoboBridgeServeTests --skip RoboBridgeMissionTests
 
 bench: build
 	$(BIN) bench engine --model smollm2-135m
