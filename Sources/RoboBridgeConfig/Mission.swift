@@ -53,6 +53,9 @@ public struct Step: Sendable, Equatable {
         case outcome
         /// The robot started its first action.
         case started
+        /// The bridge acknowledged the command: the next step starts at once (a newer command can preempt this
+        /// one while it is translated); this step is checked when the next one ends.
+        case sent
     }
     /// Seconds from the mission start at which the step begins (nil: right after the previous one).
     public var atS: Double?

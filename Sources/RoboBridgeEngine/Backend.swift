@@ -52,8 +52,11 @@ private func llamaLogCallback(_ level: ggml_log_level, _ text: UnsafePointer<CCh
             let line = String(state.pending[..<nl])
             state.pending.removeSubrange(...nl)
             if line.isEmpty { continue }
-            if state.pendingLevel == .error { state.lastError = line.trimmingCharacters(in: " :") }
-            state.logger.log(level: state.pendingLevel, "\(line)")
+            // A forward pass stopped by the abort flag (a deadline, an e-stop, a newer command) is not an error:
+            // llama.cpp reports GGML_STATUS_ABORTED (1) up the stack, and llama_decode returns 2.
+            let aborted = line.hasSuffix("failed with error 1") || line.hasSuffix("compute status: 1") || line.hasSuffix("failed to decode, ret = 2")
+            if state.pendingLevel == .error, !aborted { state.lastError = line.trimmingCharacters(in: " :") }
+            state.logger.log(level: aborted ? .debug : state.pendingLevel, "\(line)")
         }
     }
 }

@@ -141,6 +141,7 @@ public struct MissionRunner {
                 crews[i].epoch = s["time_s"]?.numberValue ?? 0
             }
         }
+        var pending: (step: Step, crew: Int, report: StepReport)?
         for (n, step) in mission.steps.enumerated() {
             let index = crews.firstIndex { $0.robot.id == (step.robot ?? robots[0].id) } ?? 0
             var result: StepReport
@@ -153,6 +154,17 @@ public struct MissionRunner {
             if let t = result.simEndS, t > mission.timeLimitS {
                 result.failures.append("past the mission's time limit of \(fmtS(mission.timeLimitS)) s (sim time \(fmtS(t)) s)")
             }
+            if let p = pending {
+                let settled = await settle(p.step, p.report, crew: &crews[p.crew])
+                report.steps.append(settled)
+                progress(settled.progressLine(of: mission.steps.count))
+                pending = nil
+            }
+            if result.pendingCommand != nil, n + 1 < mission.steps.count {
+                pending = (step, index, result)
+                continue
+            }
+            if result.pendingCommand != nil { result = await settle(step, result, crew: &crews[index]) }
             report.steps.append(result)
             progress(result.progressLine(of: mission.steps.count))
         }
@@ -233,6 +245,10 @@ public struct MissionRunner {
             for c in crews where c.robot.id != crew.robot.id { try await c.sim.change(changes) }
             try await crew.sim.change(changes)
         }
+        if let id = correlation, step.until == .sent {
+            r.pendingCommand = id
+            return r
+        }
         if let id = correlation {
             // The outcome: the bridge's decision (exactly one per command).
             while true {
@@ -285,6 +301,43 @@ public struct MissionRunner {
         state = try await crew.sim.state(since: Int.max)
         r.simEndS = state["time_s"]?.numberValue.map { $0 - crew.epoch }
         r.wallS = (ContinuousClock.now - wall0) / .seconds(1)
+        r.endPosition = state["position"]
+        r.failures += check(step.expect, state: state, report: r, robot: crew.robot, epoch: crew.epoch)
+        return r
+    }
+
+    /// Checks a step that moved on at once (`until: sent`), now that the next one ended: its outcome, its plan and
+    /// what the robot did with it, against the state now.
+    private func settle(_ step: Step, _ report: StepReport, crew: inout Crew) async -> StepReport {
+        var r = report
+        guard let id = r.pendingCommand else { return r }
+        let end = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < end {
+            crew.received += crew.client.drain()
+            if let o = crew.received.first(where: { $0.event == "outcome" && $0.correlationId == id }) {
+                r.outcome = o.body["outcome"]?.stringValue
+                r.reason = o.body["reason"]?.stringValue
+                r.latencyMs = o.body["latency_ms"]?.numberValue
+                r.firstActionMs = o.body["first_action_ms"]?.numberValue
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        if r.outcome == nil { r.failures.append("no outcome from the bridge") }
+        r.plan = crew.received.filter { $0.topic.kind == .action && $0.correlationId == id }
+            .sorted { ($0.body["index"]?.integerValue ?? 0) < ($1.body["index"]?.integerValue ?? 0) }
+            .flatMap { $0.body["actions"]?.arrayValue ?? [] }
+            .map(Self.callText)
+        guard let state = try? await crew.sim.state(since: crew.logSeen) else {
+            r.failures.append("no answer from the simulator")
+            return r
+        }
+        for e in state["log"]?.arrayValue ?? [] {
+            crew.log.append(e)
+            crew.logSeen = max(crew.logSeen, Int(e["seq"]?.integerValue ?? 0))
+        }
+        r.statuses = crew.log.filter { $0["command_id"]?.stringValue == id }
+        r.simEndS = state["time_s"]?.numberValue.map { $0 - crew.epoch }
         r.endPosition = state["position"]
         r.failures += check(step.expect, state: state, report: r, robot: crew.robot, epoch: crew.epoch)
         return r

@@ -22,6 +22,8 @@ public struct StepReport: Sendable {
     /// The simulator's action statuses for this step's command.
     public var statuses: [JSONValue] = []
     public var failures: [String] = []
+    /// A step that moved on once its command was acknowledged (`until: sent`): its command, checked later.
+    var pendingCommand: String?
 
     init(number: Int, robot: String, label: String, location: String) {
         self.number = number

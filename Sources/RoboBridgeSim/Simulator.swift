@@ -359,12 +359,7 @@ public final class Simulator {
                 return "photo of \(subject) at (\(fmt(self.position.x)), \(fmt(self.position.y)), \(fmt(self.position.z)) m)"
             }])
         case .returnHome:
-            let home = Vec2(start.position)
-            if !airborne {
-                return Vec2(position).distance(to: home) < 1 ? .success([.effect { "already home" }])
-                    : .failure(SimError("on the ground away from home: take off first"))
-            }
-            return .success([.fly(airRoute(to: home)), .vertical(to: 0), .effect { [unowned self] in self.airborne = false; return "landed at home" }])
+            return flyHome()
         case .moveBy:
             var offset = [0.0, 0.0, 0.0]
             for i in 0..<min(3, robot.action(named: call.name)?.parameters.count ?? 0) { offset[i] = number(call, i, "length") ?? 0 }
@@ -408,7 +403,7 @@ public final class Simulator {
         case .home:
             switch body.kind {
             case .arm: return .success([.gripper(to: start.position), .effect { "home" }])
-            case .multirotor: return plan(QueuedAction(call: call, messageId: a.messageId, commandId: a.commandId, index: a.index)) // unreachable: home is not a multirotor behaviour here
+            case .multirotor: return flyHome()
             case .differentialDrive:
                 switch planner!.path(from: Vec2(position), to: Vec2(start.position), goalName: "home") {
                 case .success(let points): return .success([.follow(points, goal: "home"), .effect { "home" }])
@@ -421,6 +416,16 @@ public final class Simulator {
         case .stop:
             return .success([.effect { "stopped" }])
         }
+    }
+
+    /// Back to the start at the current altitude, then down.
+    private func flyHome() -> Result<[Phase], SimError> {
+        let home = Vec2(start.position)
+        if !airborne {
+            return Vec2(position).distance(to: home) < 1 ? .success([.effect { "already home" }])
+                : .failure(SimError("on the ground away from home: take off first"))
+        }
+        return .success([.fly(airRoute(to: home)), .vertical(to: 0), .effect { [unowned self] in self.airborne = false; return "landed at home" }])
     }
 
     /// A point `tolerance` short of `goal` on the way from the robot (so it stops at the furniture's edge).
