@@ -250,35 +250,13 @@ public struct MissionRunner {
             return r
         }
         if let id = correlation {
-            // The outcome: the bridge's decision (exactly one per command).
-            while true {
-                crew.received += crew.client.drain()
-                if let o = crew.received.first(where: { $0.event == "outcome" && $0.correlationId == id }) {
-                    r.outcome = o.body["outcome"]?.stringValue
-                    r.reason = o.body["reason"]?.stringValue
-                    r.latencyMs = o.body["latency_ms"]?.numberValue
-                    r.firstActionMs = o.body["first_action_ms"]?.numberValue
-                    break
-                }
-                if ContinuousClock.now - wall0 > wallLimit {
-                    r.failures.append("no outcome from the bridge within \(wallLimit)")
-                    break
-                }
-                try? await Task.sleep(for: .milliseconds(2))
-            }
-            r.plan = crew.received.filter { $0.topic.kind == .action && $0.correlationId == id }
-                .sorted { ($0.body["index"]?.integerValue ?? 0) < ($1.body["index"]?.integerValue ?? 0) }
-                .flatMap { $0.body["actions"]?.arrayValue ?? [] }
-                .map(Self.callText)
+            await awaitOutcome(of: id, into: &r, crew: &crew, until: wall0 + wallLimit)
             // The robot's part: until it is done (or started), within the step's simulated timeout.
             let published = r.plan.count
             if step.until != .outcome {
                 while true {
                     state = try await crew.sim.state(since: crew.logSeen)
-                    for e in state["log"]?.arrayValue ?? [] {
-                        crew.log.append(e)
-                        crew.logSeen = max(crew.logSeen, Int(e["seq"]?.integerValue ?? 0))
-                    }
+                    absorb(state, into: &crew)
                     let mine = crew.log.filter { $0["command_id"]?.stringValue == id }
                     let now = (state["time_s"]?.numberValue ?? 0) - crew.epoch
                     if step.until == .started, mine.contains(where: { $0["status"]?.stringValue == "running" }) { break }
@@ -306,13 +284,10 @@ public struct MissionRunner {
         return r
     }
 
-    /// Checks a step that moved on at once (`until: sent`), now that the next one ended: its outcome, its plan and
-    /// what the robot did with it, against the state now.
-    private func settle(_ step: Step, _ report: StepReport, crew: inout Crew) async -> StepReport {
-        var r = report
-        guard let id = r.pendingCommand else { return r }
-        let end = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < end {
+    /// Waits for the command's outcome (the bridge's decision, exactly one per command) and collects the plan
+    /// the bridge published for it.
+    private func awaitOutcome(of id: String, into r: inout StepReport, crew: inout Crew, until end: ContinuousClock.Instant) async {
+        while true {
             crew.received += crew.client.drain()
             if let o = crew.received.first(where: { $0.event == "outcome" && $0.correlationId == id }) {
                 r.outcome = o.body["outcome"]?.stringValue
@@ -321,21 +296,37 @@ public struct MissionRunner {
                 r.firstActionMs = o.body["first_action_ms"]?.numberValue
                 break
             }
+            if ContinuousClock.now > end {
+                r.failures.append("no outcome from the bridge")
+                break
+            }
             try? await Task.sleep(for: .milliseconds(2))
         }
-        if r.outcome == nil { r.failures.append("no outcome from the bridge") }
         r.plan = crew.received.filter { $0.topic.kind == .action && $0.correlationId == id }
             .sorted { ($0.body["index"]?.integerValue ?? 0) < ($1.body["index"]?.integerValue ?? 0) }
             .flatMap { $0.body["actions"]?.arrayValue ?? [] }
             .map(Self.callText)
-        guard let state = try? await crew.sim.state(since: crew.logSeen) else {
-            r.failures.append("no answer from the simulator")
-            return r
-        }
+    }
+
+    /// Takes in the simulator's new action statuses.
+    private func absorb(_ state: JSONValue, into crew: inout Crew) {
         for e in state["log"]?.arrayValue ?? [] {
             crew.log.append(e)
             crew.logSeen = max(crew.logSeen, Int(e["seq"]?.integerValue ?? 0))
         }
+    }
+
+    /// Checks a step that moved on at once (`until: sent`), now that the next one ended: its outcome, its plan and
+    /// what the robot did with it, against the state now.
+    private func settle(_ step: Step, _ report: StepReport, crew: inout Crew) async -> StepReport {
+        var r = report
+        guard let id = r.pendingCommand else { return r }
+        await awaitOutcome(of: id, into: &r, crew: &crew, until: .now + .seconds(20))
+        guard let state = try? await crew.sim.state(since: crew.logSeen) else {
+            r.failures.append("no answer from the simulator")
+            return r
+        }
+        absorb(state, into: &crew)
         r.statuses = crew.log.filter { $0["command_id"]?.stringValue == id }
         r.simEndS = state["time_s"]?.numberValue.map { $0 - crew.epoch }
         r.endPosition = state["position"]
