@@ -11,34 +11,34 @@ public final class Simulator {
     public let robot: Robot
     public let body: Body
     /// The world as it is now (objects where they are, doors as they stand).
-    public private(set) var world: World
-    public private(set) var tick = 0
+    public internal(set) var world: World
+    public internal(set) var tick = 0
     public var time: Double { Double(tick) * Self.tickSeconds }
 
     // The robot. Ground robots and drones: position of the centre (z = altitude); arms: the gripper.
-    public private(set) var position: Position
-    public private(set) var headingDeg: Double
-    public private(set) var airborne = false
-    public private(set) var held: String?
-    public private(set) var battery: Double
-    public private(set) var charging = false
-    public private(set) var odometerM = 0.0
+    public internal(set) var position: Position
+    public internal(set) var headingDeg: Double
+    public internal(set) var airborne = false
+    public internal(set) var held: String?
+    public internal(set) var battery: Double
+    public internal(set) var charging = false
+    public internal(set) var odometerM = 0.0
     /// Driving or flying speed now (m/s); arms: a factor of the body's speed.
-    public private(set) var speedSetting: Double
-    public private(set) var mode = "normal"
-    public private(set) var photos: [Photo] = []
-    public private(set) var said: [String] = []
-    public private(set) var trajectory: [TrajectoryPoint] = []
+    public internal(set) var speedSetting: Double
+    public internal(set) var mode = "normal"
+    public internal(set) var photos: [Photo] = []
+    public internal(set) var said: [String] = []
+    public internal(set) var trajectory: [TrajectoryPoint] = []
     /// Every action status so far, in order.
-    public private(set) var log: [StatusEvent] = []
+    public internal(set) var log: [StatusEvent] = []
     /// Set while the watchdog holds the robot (cleared by the next action).
-    public private(set) var watchdogStopped = false
+    public internal(set) var watchdogStopped = false
 
-    private var queue: [QueuedAction] = []
-    private var current: Running?
-    private var planner: PathPlanner?
-    private var noise: SeededRandom
-    private let start: Pose
+    var queue: [QueuedAction] = []
+    var current: Running?
+    var planner: PathPlanner?
+    var noise: SeededRandom
+    let start: Pose
 
     public struct Photo: Sendable, Equatable {
         public var subject: String
@@ -184,7 +184,7 @@ public final class Simulator {
         }
     }
 
-    private func rebuildPlanner() {
+    func rebuildPlanner() {
         if body.kind == .differentialDrive { planner = PathPlanner(world: world, radius: body.radiusM) }
     }
 
@@ -220,7 +220,7 @@ public final class Simulator {
         if tick % 10 == 0 { record() }
     }
 
-    private func record() {
+    func record() {
         let p = TrajectoryPoint(x: position.x, y: position.y, z: position.z, timeS: time)
         if let last = trajectory.last, abs(last.x - p.x) < 0.01, abs(last.y - p.y) < 0.01, abs(last.z - p.z) < 0.01 { return }
         trajectory.append(p)
@@ -233,7 +233,7 @@ public final class Simulator {
         current.map { ($0.action.call.name, $0.action.index, $0.action.commandId) }
     }
 
-    private func cancelAll(_ why: String) {
+    func cancelAll(_ why: String) {
         if let run = current { emit(run.action, "cancelled", why) }
         for a in queue { emit(a, "cancelled", why) }
         current = nil
@@ -241,12 +241,12 @@ public final class Simulator {
         if body.kind == .multirotor, airborne { return }  // a multirotor holds position in the air
     }
 
-    private func emit(_ a: QueuedAction, _ status: String, _ detail: String?) {
+    func emit(_ a: QueuedAction, _ status: String, _ detail: String?) {
         log.append(StatusEvent(seq: log.count + 1, messageId: a.messageId, commandId: a.commandId, index: a.index, action: a.call.name,
                                status: status, detail: detail, timeS: time))
     }
 
-    private func startNext() {
+    func startNext() {
         let a = queue.removeFirst()
         switch plan(a) {
         case .success(let phases):
@@ -259,423 +259,6 @@ public final class Simulator {
             queue.removeAll { $0.commandId == a.commandId }
         }
     }
-
-    // MARK: Actions → phases
-
-    private func number(_ call: Call, _ i: Int, _ dimension: String) -> Double? {
-        guard let action = robot.action(named: call.name), i < action.parameters.count else { return nil }
-        let p = action.parameters[i]
-        guard let v = call.args[p.name]?.numberValue ?? p.defaultValue.flatMap({ if case .number(let x) = $0 { x } else if case .integer(let n) = $0 { Double(n) } else { nil } }) else { return nil }
-        let factor = p.unit.flatMap { Units.table(dimension)?[$0] } ?? 1
-        return v * factor
-    }
-    private func argument(_ call: Call, _ i: Int) -> JSONValue? {
-        guard let action = robot.action(named: call.name), i < action.parameters.count else { return nil }
-        return call.args[action.parameters[i].name]
-    }
-    private func name(_ entity: String) -> String { entity.replacingOccurrences(of: "_", with: " ") }
-
-    /// Where an object is now (nil: not in the world; held objects are where the gripper is).
-    public func location(of object: String) -> Position? {
-        if held == object { return position }
-        guard let o = world.object(named: object) else { return nil }
-        switch o.location {
-        case .on(let place): return world.place(named: place)?.position
-        case .at(let p): return p
-        }
-    }
-
-    private func plan(_ a: QueuedAction) -> Result<[Phase], SimError> {
-        let call = a.call
-        guard let behaviour = body.behaviours[call.name] else {
-            return .failure(SimError("the simulator does not know what \(call.name) does"))
-        }
-        if battery <= 0, [.goTo, .drive, .turn, .takeoff, .flyTo, .changeAltitude, .dock, .returnHome, .moveBy].contains(behaviour) {
-            return .failure(SimError("the battery is empty"))
-        }
-        switch behaviour {
-        case .goTo, .dock:
-            let target = behaviour == .dock ? body.dockPlace! : (argument(call, 0)?.stringValue ?? "")
-            guard let place = world.place(named: target) else { return .failure(SimError("no place called \(name(target)) here")) }
-            let isSurface = world.surfaces.contains { $0.name == target }
-            let tolerance = isSurface ? min(0.5, body.reachM * 0.6) : 0.15
-            let goal = Vec2(place.position)
-            var phases: [Phase] = []
-            if Vec2(position).distance(to: goal) > tolerance {
-                switch planner!.path(from: Vec2(position), to: approach(goal, tolerance: isSurface ? tolerance : 0), goalName: name(target)) {
-                case .success(let points): phases.append(.follow(points, goal: name(target)))
-                case .failure(let e): return .failure(SimError(e.description))
-                }
-            }
-            if behaviour == .dock {
-                phases.append(.effect { [unowned self] in
-                    self.charging = true
-                    return "docked, charging from \(fmt(self.battery, 0))%"
-                })
-            } else {
-                phases.append(.effect { "at \(self.name(target))" })
-            }
-            return .success(phases)
-        case .drive:
-            guard let d = number(call, 0, "length") else { return .failure(SimError("\(call.name): no distance")) }
-            return .success([.straight(remaining: abs(d), sign: d < 0 ? -1 : 1, total: abs(d))])
-        case .turn:
-            guard let d = number(call, 0, "angle") else { return .failure(SimError("\(call.name): no angle")) }
-            return .success([.turn(remaining: d)])
-        case .setSpeed:
-            guard let s = number(call, 0, "speed") else { return .failure(SimError("\(call.name): no speed")) }
-            guard s <= body.maxSpeedMps + 1e-9 else {
-                return .failure(SimError("\(fmt(s, 2)) m/s is above the top speed of \(fmt(body.maxSpeedMps, 2)) m/s"))
-            }
-            return .success([.effect { [unowned self] in
-                self.speedSetting = s
-                return "speed \(fmt(s, 2)) m/s"
-            }])
-        case .pick: return pick(call)
-        case .place: return place(call)
-        case .takeoff, .changeAltitude:
-            guard let alt = number(call, 0, "length") else { return .failure(SimError("\(call.name): no altitude")) }
-            if behaviour == .takeoff, airborne { return .failure(SimError("already in the air at \(fmt(position.z)) m")) }
-            if behaviour == .changeAltitude, !airborne { return .failure(SimError("on the ground: take off first")) }
-            guard alt > 0 else { return .failure(SimError("\(fmt(alt)) m is not above the ground")) }
-            return .success([.effect { [unowned self] in self.airborne = true; self.charging = false; return nil }, .vertical(to: alt),
-                             .effect { "at \(fmt(alt)) m" }])
-        case .land:
-            guard airborne else { return .failure(SimError("already on the ground")) }
-            return .success([.vertical(to: 0), .effect { [unowned self] in self.airborne = false; return "landed" }])
-        case .flyTo:
-            let target = argument(call, 0)?.stringValue ?? ""
-            guard let wp = world.place(named: target) else { return .failure(SimError("no waypoint called \(name(target)) here")) }
-            guard airborne else { return .failure(SimError("on the ground: take off before flying to \(name(target))")) }
-            return .success([.fly(airRoute(to: Vec2(wp.position))), .effect { "over \(self.name(target))" }])
-        case .hover:
-            guard let s = number(call, 0, "duration") else { return .failure(SimError("\(call.name): no duration")) }
-            guard airborne else { return .failure(SimError("on the ground: cannot hover")) }
-            return .success([.wait(s), .effect { "hovered \(fmt(s)) s" }])
-        case .photo:
-            let subject = argument(call, 0)?.stringValue ?? ""
-            return .success([.effect { [unowned self] in
-                self.photos.append(Photo(subject: subject, position: self.position, timeS: self.time))
-                return "photo of \(subject) at (\(fmt(self.position.x)), \(fmt(self.position.y)), \(fmt(self.position.z)) m)"
-            }])
-        case .returnHome:
-            return flyHome()
-        case .moveBy:
-            var offset = [0.0, 0.0, 0.0]
-            for i in 0..<min(3, robot.action(named: call.name)?.parameters.count ?? 0) { offset[i] = number(call, i, "length") ?? 0 }
-            let target = Position(x: position.x + offset[0], y: position.y + offset[1], z: position.z + offset[2])
-            if let problem = outOfEnvelope(target) { return .failure(SimError("the gripper would leave its reach: \(problem)")) }
-            return .success([.gripper(to: target), .effect { "moved" }])
-        case .suction:
-            let on = argument(call, 0)?.boolValue ?? false
-            return .success([.effect { [unowned self] in
-                if on {
-                    guard self.held == nil else { return "suction on (already holding \(self.name(self.held!)))" }
-                    let under = self.world.objects.filter { o in
-                        guard let p = self.location(of: o.name) else { return false }
-                        return Vec2(p).distance(to: Vec2(self.position)) < 0.04 && abs(p.z - self.position.z) < 0.06
-                    }
-                    if let o = under.first, o.graspable { self.held = o.name; return "holding \(self.name(o.name))" }
-                    return "suction on, nothing under the cup"
-                }
-                guard let h = self.held else { return "suction off" }
-                self.release(h)
-                return "released \(self.name(h))"
-            }])
-        case .setMode:
-            let m = argument(call, 0)?.stringValue ?? "normal"
-            return .success([.effect { [unowned self] in
-                self.mode = m
-                self.speedSetting = ["precise": 0.4, "slow": 0.4, "fast": 1.6].first { m.contains($0.key) }?.value ?? 1
-                return "mode \(m)"
-            }])
-        case .count:
-            let kind = (argument(call, 0)?.stringValue ?? "").lowercased()
-            let words = kind.split(whereSeparator: { !$0.isLetter }).map { w -> String in
-                let s = String(w)
-                return s.hasSuffix("s") && s.count > 3 ? String(s.dropLast()) : s
-            }
-            let n = world.objects.filter { o in
-                let text = (o.name + " " + (o.color ?? "")).lowercased()
-                return !words.isEmpty && words.allSatisfy { text.contains($0) || ["part", "thing", "item", "object"].contains($0) }
-            }.count
-            return .success([.effect { "counted \(n) \(kind)" }])
-        case .home:
-            switch body.kind {
-            case .arm: return .success([.gripper(to: start.position), .effect { "home" }])
-            case .multirotor: return flyHome()
-            case .differentialDrive:
-                switch planner!.path(from: Vec2(position), to: Vec2(start.position), goalName: "home") {
-                case .success(let points): return .success([.follow(points, goal: "home"), .effect { "home" }])
-                case .failure(let e): return .failure(SimError(e.description))
-                }
-            }
-        case .say:
-            let text = argument(call, 0)?.stringValue ?? ""
-            return .success([.effect { [unowned self] in self.said.append(text); return "said \"\(text)\"" }])
-        case .stop:
-            return .success([.effect { "stopped" }])
-        }
-    }
-
-    /// Back to the start at the current altitude, then down.
-    private func flyHome() -> Result<[Phase], SimError> {
-        let home = Vec2(start.position)
-        if !airborne {
-            return Vec2(position).distance(to: home) < 1 ? .success([.effect { "already home" }])
-                : .failure(SimError("on the ground away from home: take off first"))
-        }
-        return .success([.fly(airRoute(to: home)), .vertical(to: 0), .effect { [unowned self] in self.airborne = false; return "landed at home" }])
-    }
-
-    /// A point `tolerance` short of `goal` on the way from the robot (so it stops at the furniture's edge).
-    private func approach(_ goal: Vec2, tolerance: Double) -> Vec2 {
-        guard tolerance > 0 else { return goal }
-        let from = Vec2(position)
-        let d = from.distance(to: goal)
-        guard d > tolerance else { return from }
-        return goal + (from - goal) * (tolerance * 0.8 / d)
-    }
-
-    /// A straight flight, with a detour around obstacles the line passes too close to.
-    private func airRoute(to goal: Vec2) -> [Vec2] {
-        let from = Vec2(position)
-        var route: [Vec2] = []
-        for o in world.obstacles {
-            let c = Vec2(o.position)
-            let clearance = o.radius + body.radiusM + 1
-            guard distance(from: c, toSegment: from, goal) < clearance else { continue }
-            let dir = goal - from
-            let len = max(dir.length, 1e-9)
-            var side = Vec2(-dir.y / len, dir.x / len)
-            if (c - from).dot(side) > 0 { side = side * -1 }
-            route.append(c + side * (clearance + 1))
-        }
-        return route + [goal]
-    }
-
-    private func outOfEnvelope(_ p: Position) -> String? {
-        let r = (p.x * p.x + p.y * p.y).squareRoot()
-        if r > body.reachM { return "\(fmt(r, 2)) m from the base, reach \(fmt(body.reachM, 2)) m" }
-        if r < body.minReachM { return "\(fmt(r, 2)) m from the base, closer than \(fmt(body.minReachM, 2)) m" }
-        if p.z < 0 { return "\(fmt(-p.z * 100, 0)) cm below the bench" }
-        if p.z > body.reachM { return "\(fmt(p.z, 2)) m above the bench" }
-        return nil
-    }
-
-    private func pick(_ call: Call) -> Result<[Phase], SimError> {
-        let object = argument(call, 0)?.stringValue ?? ""
-        guard let o = world.object(named: object), let where_ = location(of: object) else {
-            return .failure(SimError("there is no \(name(object)) here"))
-        }
-        if held == object { return .failure(SimError("already holding \(name(object))")) }
-        if let h = held { return .failure(SimError("the gripper is full: holding \(name(h))")) }
-        guard o.graspable else { return .failure(SimError("\(name(object)) cannot be picked up")) }
-        if body.kind == .arm {
-            if let problem = outOfEnvelope(where_) { return .failure(SimError("\(name(object)) is not within reach (\(problem))")) }
-            let above = Position(x: where_.x, y: where_.y, z: where_.z + 0.1)
-            return .success([.gripper(to: above), .gripper(to: where_), .effect { [unowned self] in self.held = object; return nil },
-                             .gripper(to: above), .effect { "holding \(self.name(object))" }])
-        }
-        let d = Vec2(where_).distance(to: Vec2(position))
-        guard d <= body.reachM else {
-            var detail = "\(name(object)) is not within reach (\(fmt(d)) m away"
-            if case .on(let s) = o.location { detail += ", on the \(name(s))" }
-            return .failure(SimError(detail + ")"))
-        }
-        return .success([.wait(2), .effect { [unowned self] in self.held = object; return "holding \(self.name(object))" }])
-    }
-
-    private func place(_ call: Call) -> Result<[Phase], SimError> {
-        let target = argument(call, 0)?.stringValue ?? ""
-        guard let h = held else { return .failure(SimError("the gripper is empty: nothing to put on the \(name(target))")) }
-        guard let p = world.place(named: target) else { return .failure(SimError("no place called \(name(target)) here")) }
-        if body.kind == .arm {
-            if let problem = outOfEnvelope(Position(x: p.position.x, y: p.position.y, z: 0.15)) {
-                return .failure(SimError("the \(name(target)) is not within reach (\(problem))"))
-            }
-            return .success([.gripper(to: Position(x: p.position.x, y: p.position.y, z: 0.15)),
-                             .effect { [unowned self] in self.setLocation(h, .on(target)); self.held = nil; return "\(self.name(h)) in the \(self.name(target))" }])
-        }
-        let d = Vec2(p.position).distance(to: Vec2(position))
-        let isSurface = world.surfaces.contains { $0.name == target }
-        guard d <= body.reachM + (isSurface ? 0 : 1) else {
-            return .failure(SimError("the \(name(target)) is not within reach (\(fmt(d)) m away)"))
-        }
-        return .success([.wait(2), .effect { [unowned self] in
-            if isSurface {
-                self.setLocation(h, .on(target))
-            } else {
-                let ahead = Position(x: self.position.x + cos(self.headingDeg * .pi / 180) * 0.4, y: self.position.y + sin(self.headingDeg * .pi / 180) * 0.4)
-                self.setLocation(h, .at(ahead))
-            }
-            self.held = nil
-            return "put \(self.name(h)) on the \(self.name(target))"
-        }])
-    }
-
-    private func setLocation(_ object: String, _ l: WorldObject.Location) {
-        if let i = world.objects.firstIndex(where: { $0.name == object }) { world.objects[i].location = l }
-    }
-
-    /// Arms: drop onto a bin under the gripper, else onto the bench.
-    private func release(_ object: String) {
-        held = nil
-        let g = Vec2(position)
-        if let bin = (world.places + world.surfaces).first(where: { Vec2($0.position).distance(to: g) < 0.12 }) {
-            setLocation(object, .on(bin.name))
-        } else {
-            setLocation(object, .at(Position(x: position.x, y: position.y, z: 0.02)))
-        }
-    }
-
-    // MARK: Motion
-
-    /// Advances the running action; returns its result when it ends.
-    private func advance(_ run: inout Running, dt: Double) -> Result<String?, SimError>? {
-        var budget = dt
-        var lastDetail: String?
-        while budget > 1e-9 {
-            guard !run.phases.isEmpty else { return .success(lastDetail) }
-            switch run.phases[0] {
-            case .effect(let f):
-                lastDetail = f() ?? lastDetail
-                run.phases.removeFirst()
-                continue
-            case .wait(let s):
-                let used = min(s, budget)
-                budget -= used
-                if s - used <= 1e-9 { run.phases.removeFirst() } else { run.phases[0] = .wait(s - used) }
-            case .turn(let remaining):
-                let step = min(abs(remaining), body.maxTurnRateDegS * budget)
-                headingDeg = wrapDegrees(headingDeg + (remaining < 0 ? -step : step))
-                budget -= step / body.maxTurnRateDegS
-                let left = remaining < 0 ? remaining + step : remaining - step
-                if abs(left) < 1e-6 { run.phases.removeFirst() } else { run.phases[0] = .turn(remaining: left) }
-            case .straight(let remaining, let sign, let total):
-                if battery <= 0 { return .failure(SimError("the battery ran out after \(fmt(total - remaining)) m of \(fmt(total)) m")) }
-                let step = min(remaining, speedSetting * budget)
-                let h = headingDeg * .pi / 180
-                let next = Vec2(position.x + cos(h) * step * sign, position.y + sin(h) * step * sign)
-                if let hit = planner?.solids.collision(at: next, radius: body.radiusM) {
-                    return .failure(SimError("bumped into \(hit) after \(fmt(total - remaining)) m of \(fmt(total)) m"))
-                }
-                moveTo(next, z: position.z)
-                budget -= step / speedSetting
-                if remaining - step < 1e-6 { run.phases.removeFirst() } else { run.phases[0] = .straight(remaining: remaining - step, sign: sign, total: total) }
-            case .follow(var points, let goal):
-                if battery <= 0 { return .failure(SimError("the battery ran out on the way to \(goal)")) }
-                guard let target = points.first else { run.phases.removeFirst(); continue }
-                let here = Vec2(position)
-                let d = here.distance(to: target)
-                if d < 0.02 {
-                    points.removeFirst()
-                    run.phases[0] = .follow(points, goal: goal)
-                    continue
-                }
-                let want = atan2(target.y - here.y, target.x - here.x) * 180 / .pi
-                let err = wrapDegrees(want - headingDeg)
-                if abs(err) > 1 {
-                    // Turn toward the next point first (in place when far off), at the turn-rate limit.
-                    let turn = min(abs(err), body.maxTurnRateDegS * budget)
-                    headingDeg = wrapDegrees(headingDeg + (err < 0 ? -turn : turn))
-                    let used = turn / body.maxTurnRateDegS
-                    budget -= used
-                    if abs(err) > 25 { continue }
-                }
-                guard budget > 1e-9 else { break }
-                let step = min(d, speedSetting * budget)
-                let h = headingDeg * .pi / 180
-                let next = Vec2(here.x + cos(h) * step, here.y + sin(h) * step)
-                if let hit = planner?.solids.collision(at: next, radius: body.radiusM * 0.8) {
-                    return .failure(SimError("bumped into \(hit) on the way to \(goal)"))
-                }
-                moveTo(next, z: position.z)
-                budget -= step / speedSetting
-                if step >= d - 1e-9 {
-                    points.removeFirst()
-                }
-                run.phases[0] = .follow(points, goal: goal)
-            case .vertical(let z):
-                let step = min(abs(z - position.z), body.climbRateMps * budget)
-                position.z += z > position.z ? step : -step
-                budget -= step / body.climbRateMps
-                if abs(z - position.z) < 1e-6 { position.z = z; run.phases.removeFirst() }
-            case .fly(var points):
-                if battery <= 0 { return .failure(SimError("the battery ran out in flight")) }
-                guard let target = points.first else { run.phases.removeFirst(); continue }
-                let here = Vec2(position)
-                let d = here.distance(to: target)
-                let step = min(d, speedSetting * budget)
-                if d > 1e-9 {
-                    headingDeg = atan2(target.y - here.y, target.x - here.x) * 180 / .pi
-                    moveTo(here + (target - here) * (step / d), z: position.z)
-                }
-                budget -= step / speedSetting
-                if step >= d - 1e-9 { points.removeFirst() }
-                run.phases[0] = .fly(points)
-            case .gripper(let to):
-                let speed = 0.25 * speedSetting
-                let dx = to.x - position.x, dy = to.y - position.y, dz = to.z - position.z
-                let d = (dx * dx + dy * dy + dz * dz).squareRoot()
-                let step = min(d, speed * budget)
-                if d > 1e-9 {
-                    position = Position(x: position.x + dx * step / d, y: position.y + dy * step / d, z: position.z + dz * step / d)
-                    odometerM += step
-                }
-                budget -= step / speed
-                if step >= d - 1e-9 { position = to; run.phases.removeFirst() }
-            }
-        }
-        return run.phases.isEmpty ? .success(lastDetail) : nil
-    }
-
-    private func moveTo(_ p: Vec2, z: Double) {
-        let d = p.distance(to: Vec2(position))
-        position = Position(x: p.x, y: p.y, z: z)
-        odometerM += d
-        charging = false
-        if let b = body.battery { battery = max(0, battery - b.drainPercentPerM * d) }
-    }
-
-    // MARK: Sensors
-
-    /// The readings the robot's sensors give now, as `(sensor name, data)`: pose (with the seeded
-    /// noise), objects within range, held, battery, flight.
-    public func sensors(includeSlow: Bool = true) -> [(String, JSONValue)] {
-        let sigma = body.kind == .arm ? 0.0005 : 0.01
-        var out: [(String, JSONValue)] = [("pose", .object([
-            ("x", .number(round3(position.x + noise.gaussian(sigma)))), ("y", .number(round3(position.y + noise.gaussian(sigma)))),
-            ("z", .number(round3(position.z))), ("heading_deg", .number(round3(headingDeg))),
-        ]))]
-        guard includeSlow else { return out }
-        out.append(("objects", .object([("objects", .array(visibleObjects().map { o -> JSONValue in
-            var f: [(String, JSONValue)] = [("name", .string(o.name))]
-            if let c = o.color { f.append(("class", .string(c))) }
-            switch o.location {
-            case .on(let s):
-                f.append(("surface", .string(s)))
-                if let p = world.place(named: s)?.position { f.append(("position", .object([("x", .number(p.x)), ("y", .number(p.y)), ("z", .number(p.z))]))) }
-            case .at(let p): f.append(("position", .object([("x", .number(round3(p.x))), ("y", .number(round3(p.y))), ("z", .number(round3(p.z)))])))
-            }
-            return .object(f)
-        }))])))
-        out.append(("held", .object([("object", held.map { .string($0) } ?? .null)])))
-        if body.battery != nil { out.append(("battery", .object([("percent", .number(round3(battery))), ("charging", .bool(charging))]))) }
-        if body.kind == .multirotor { out.append(("flight", .object([("airborne", .bool(airborne)), ("altitude_m", .number(round3(position.z)))]))) }
-        return out
-    }
-
-    /// Objects within sensor range (not the one held: `sensor/held` tells that).
-    public func visibleObjects() -> [WorldObject] {
-        let eye = body.kind == .arm ? Vec2(0, 0) : Vec2(position)
-        return world.objects.filter { o in
-            guard o.name != held, let p = location(of: o.name) else { return false }
-            return Vec2(p).distance(to: eye) <= body.sensorRangeM
-        }
-    }
-
-    private func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 }
 
 public struct SimError: Error, Sendable, CustomStringConvertible {
