@@ -372,10 +372,12 @@ public struct MissionRunner {
                 guard let o = objectPosition(object) else { failures.append("\(object) is gone from the world"); continue }
                 if o.on == place { continue }
                 guard let p = world.place(named: place) else { continue }
-                let isSurface = world.surfaces.contains { $0.name == place }
-                let sameRoom = !isSurface && p.room != nil && o.on.flatMap { world.place(named: $0)?.room } == p.room
+                // On a surface or in a bin: on it. In a room: anywhere in the room (on its furniture, or on the floor
+                // within 1.5 m of the place's point).
+                let isRoom = !world.surfaces.contains { $0.name == place } && p.room != nil
+                let sameRoom = isRoom && o.on.flatMap { world.place(named: $0)?.room } == p.room
                 let d = ((o.x - p.position.x) * (o.x - p.position.x) + (o.y - p.position.y) * (o.y - p.position.y)).squareRoot()
-                if !(sameRoom || (!isSurface && d <= 1.5)) {
+                if !(sameRoom || (isRoom && o.on == nil && d <= 1.5)) {
                     failures.append("\(object) is \(o.on.map { "on \($0)" } ?? "at (\(fmtS(o.x)), \(fmtS(o.y)))"), expected at \(place)")
                 }
             case .altitude(let lo, let hi):

@@ -8,7 +8,8 @@ public struct RobotState: Sendable, Equatable {
     public var position: Position?
     public var headingDeg: Double?
     public var poseReceived: ContinuousClock.Instant?
-    /// `sensor/objects`: what the robot detects (name, class, position, the surface it lies on).
+    /// `sensor/objects`: what the robot has detected (name, class, position, the surface it lies on), each
+    /// object as its latest reading saw it.
     public var detections: [Detection] = []
     public var objectsReceived: ContinuousClock.Instant?
     /// `sensor/held`: the object in the gripper (nil: empty, or no reading).
@@ -92,7 +93,9 @@ public struct RobotState: Sendable, Equatable {
                 guard d.position != nil || d.surface != nil else { throw bad(path, "a position or a surface", item) }
                 found.append(d)
             }
-            detections = found
+            // A sensor sees part of the world: what this reading lacks stays where it was last seen.
+            let seen = Set(found.map(\.name))
+            detections = detections.filter { !seen.contains($0.name) } + found
             objectsReceived = received
         case "held":
             switch data["object"] {

@@ -134,14 +134,7 @@ extension Simulator {
             }])
         case .count:
             let kind = (argument(call, 0)?.stringValue ?? "").lowercased()
-            let words = kind.split(whereSeparator: { !$0.isLetter }).map { w -> String in
-                let s = String(w)
-                return s.hasSuffix("s") && s.count > 3 ? String(s.dropLast()) : s
-            }
-            let n = world.objects.filter { o in
-                let text = (o.name + " " + (o.color ?? "")).lowercased()
-                return !words.isEmpty && words.allSatisfy { text.contains($0) || ["part", "thing", "item", "object"].contains($0) }
-            }.count
+            let n = count(kind)
             return .success([.effect { "counted \(n) \(kind)" }])
         case .home:
             switch body.kind {
@@ -270,5 +263,19 @@ extension Simulator {
         } else {
             setLocation(object, .at(Position(x: position.x, y: position.y, z: 0.02)))
         }
+    }
+
+    /// How many objects of a kind are in view: the words of `kind` that name or colour some object of the world
+    /// ("the blocks on the bench" → block) must all fit it; "parts" and the like fit every object.
+    public func count(_ kind: String) -> Int {
+        let objects = visibleObjects()
+        func text(_ o: WorldObject) -> String { (o.name.replacingOccurrences(of: "_", with: " ") + " " + (o.color ?? "")).lowercased() }
+        let words = kind.split(whereSeparator: { !$0.isLetter }).map { w -> String in
+            let s = String(w)
+            return s.hasSuffix("s") && s.count > 3 ? String(s.dropLast()) : s
+        }
+        let known = words.filter { w in objects.contains { text($0).split(separator: " ").contains(Substring(w)) } }
+        if known.isEmpty { return words.contains(where: { ["part", "thing", "item", "object", "piece"].contains($0) }) ? objects.count : 0 }
+        return objects.filter { o in known.allSatisfy { text(o).split(separator: " ").contains(Substring($0)) } }.count
     }
 }

@@ -35,6 +35,8 @@ public final class Simulator {
     public internal(set) var watchdogStopped = false
 
     var queue: [QueuedAction] = []
+    /// Commands whose later actions must not run (one failed, or they were stopped), and why.
+    var closed: [String: String] = [:]
     var current: Running?
     var planner: PathPlanner?
     var noise: SeededRandom
@@ -138,6 +140,11 @@ public final class Simulator {
         for (i, call) in calls.enumerated() {
             let a = QueuedAction(call: call, messageId: messageId, commandId: commandId, index: index + i)
             emit(a, "accepted", nil)
+            // A streamed plan's later actions arrive after an earlier one failed or was stopped: they assumed it worked.
+            if let why = closed[commandId], body.behaviours[call.name] != .stop {
+                emit(a, "cancelled", why)
+                continue
+            }
             if body.behaviours[call.name] == .stop {
                 cancelAll("stopped")
                 emit(a, "succeeded", "stopped")
@@ -203,6 +210,7 @@ public final class Simulator {
                 case .failure(let e):
                     emit(run.action, "failed", e.description)
                     // The rest of the plan assumed this action worked.
+                    close(run.action.commandId, "an earlier action failed")
                     for a in queue where a.commandId == run.action.commandId { emit(a, "cancelled", "an earlier action failed") }
                     queue.removeAll { $0.commandId == run.action.commandId }
                 }
@@ -234,11 +242,22 @@ public final class Simulator {
     }
 
     func cancelAll(_ why: String) {
-        if let run = current { emit(run.action, "cancelled", why) }
-        for a in queue { emit(a, "cancelled", why) }
+        if let run = current {
+            emit(run.action, "cancelled", why)
+            close(run.action.commandId, why)
+        }
+        for a in queue {
+            emit(a, "cancelled", why)
+            close(a.commandId, why)
+        }
         current = nil
         queue = []
         if body.kind == .multirotor, airborne { return }  // a multirotor holds position in the air
+    }
+
+    func close(_ command: String, _ why: String) {
+        if closed.count > 10_000 { closed.removeAll() }  // bounded: old commands never stream again
+        closed[command] = why
     }
 
     func emit(_ a: QueuedAction, _ status: String, _ detail: String?) {
@@ -255,6 +274,7 @@ public final class Simulator {
         case .failure(let e):
             emit(a, "running", nil)
             emit(a, "failed", e.description)
+            close(a.commandId, "an earlier action failed")
             for q in queue where q.commandId == a.commandId { emit(q, "cancelled", "an earlier action failed") }
             queue.removeAll { $0.commandId == a.commandId }
         }

@@ -124,7 +124,7 @@ let brokenCases: [BrokenCase] = [
     BrokenCase(name: "world change of two kinds", yaml: "id: m\nrobot: bot.yaml\nworld: room.yaml\nsteps:\n  - world: [{remove_object: cup, close_door: d}]\n",
                expected: "5:13 steps[0].world[0]: a change needs exactly one of move_object, remove_object, add_object, close_door, open_door, add_obstacle, got remove_object and close_door"),
     BrokenCase(name: "unknown until", yaml: "id: m\nrobot: bot.yaml\nworld: room.yaml\nsteps:\n  - {instruction: go, until: later}\n",
-               expected: "5:30 steps[0].until: expected one of done, outcome, started, got \"later\""),
+               expected: "5:30 steps[0].until: expected one of done, outcome, started, sent, got \"later\""),
     BrokenCase(name: "robot and robots", yaml: "id: m\nrobot: bot.yaml\nrobots: [bot.yaml]\nworld: room.yaml\nsteps:\n  - instruction: go\n",
                expected: "3:9 robots: give either \"robot\" or \"robots\", not both"),
     BrokenCase(name: "battery above 100", yaml: "id: m\nrobot: bot.yaml\nworld: room.yaml\nstart: {battery_percent: 120}\nsteps:\n  - instruction: go\n",

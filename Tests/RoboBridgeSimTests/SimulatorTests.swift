@@ -150,10 +150,9 @@ struct RoverSimTests {
     }
 
     @Test func aClosedDoorOrANewObstacleReroutesOrBlocks() throws {
-        let (r, w0) = try load("rover")
-        var w = w0
-        // A doorway: close the gap between the inner wall's end (y = -1.5) and the outer wall with a door.
-        w.doors = [Door(name: "bedroom_door", from: Position(x: -7, y: -1.5), to: Position(x: -2, y: -1.5), open: true)]
+        let (r, w) = try load("rover")
+        // The bedroom's only way in is its door (apartment.yaml).
+        #expect(w.doors.map(\.name) == ["bedroom_door"])
         let sim = try Simulator(robot: r, world: w)
         try sim.apply(.closeDoor("bedroom_door"))
         send(sim, call("navigate_to", ["target": .string("bedroom")]))
@@ -163,6 +162,38 @@ struct RoverSimTests {
         send(sim, call("navigate_to", ["target": .string("bedroom")]), command: "c2")
         runUntilIdle(sim)
         #expect(last(sim, "navigate_to")?.status == "succeeded")
+        // A box in the hallway: the way to the kitchen goes around it.
+        let before = sim.odometerM
+        try sim.apply(.addObstacle(Obstacle(name: "box", position: Position(x: -1, y: 0.5), radius: 0.5)))
+        send(sim, call("navigate_to", ["target": .string("kitchen")]), command: "c3")
+        runUntilIdle(sim)
+        #expect(last(sim, "navigate_to")?.status == "succeeded")
+        #expect(sim.odometerM > before)
+        let solids = Solids(world: sim.world)
+        for p in sim.trajectory { #expect(solids.collision(at: Vec2(p.x, p.y), radius: r.body!.radiusM * 0.8) == nil) }
+    }
+
+    @Test func laterActionsOfAFailedPlanDoNotRunWhenTheyArriveLater() throws {
+        let (r, w) = try load("rover")
+        let sim = try Simulator(robot: r, world: w)
+        // A streamed plan: the pick fails before the rest of the plan arrives.
+        sim.receive([call("pick", ["object": .string("keys")])], messageId: "m1", commandId: "c1", index: 0)
+        runUntilIdle(sim)
+        sim.receive([call("navigate_to", ["target": .string("kitchen_counter")])], messageId: "m2", commandId: "c1", index: 1)
+        runUntilIdle(sim)
+        #expect(last(sim, "navigate_to")?.status == "cancelled")
+        #expect(last(sim, "navigate_to")?.detail == "an earlier action failed")
+        #expect(sim.odometerM == 0)
+    }
+
+    @Test func countsTheObjectsAKindNames() throws {
+        let (r, w) = try load("arm")
+        let sim = try Simulator(robot: r, world: w)
+        #expect(sim.count("the blocks on the bench") == 2)
+        #expect(sim.count("red blocks") == 1)
+        #expect(sim.count("gears") == 1)
+        #expect(sim.count("parts") == 4)
+        #expect(sim.count("bananas") == 0)
     }
 
     @Test func aNewerCommandSupersedesAndAStopClearsTheQueue() throws {
