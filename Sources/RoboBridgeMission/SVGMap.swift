@@ -14,8 +14,10 @@ struct SVGMap {
         for state in report.end.values {
             for p in state["trajectory"]?.arrayValue ?? [] { pts.append((p.arrayValue?[0].numberValue ?? 0, p.arrayValue?[1].numberValue ?? 0)) }
         }
-        let minX = (pts.map(\.0).min() ?? 0) - 1, maxX = (pts.map(\.0).max() ?? 1) + 1
-        let minY = (pts.map(\.1).min() ?? 0) - 1, maxY = (pts.map(\.1).max() ?? 1) + 1
+        // A margin of a tenth of the extent (at least 1 m) keeps labels at the edges on the map.
+        let x0 = pts.map(\.0).min() ?? 0, x1 = pts.map(\.0).max() ?? 1, y0 = pts.map(\.1).min() ?? 0, y1 = pts.map(\.1).max() ?? 1
+        let margin = max(1, 0.1 * max(x1 - x0, y1 - y0))
+        let minX = x0 - margin, maxX = x1 + margin * 1.5, minY = y0 - margin, maxY = y1 + margin
         let width = 900.0
         let scale = width / max(maxX - minX, 1e-6)
         let height = max(200, (maxY - minY) * scale)
@@ -93,14 +95,22 @@ struct SVGMap {
                 out += "<polyline points=\"" + traj.map { "\(X($0.0)),\(Y($0.1))" }.joined(separator: " ") + "\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-opacity=\"0.8\"><title>\(esc(robot))'s trajectory</title></polyline>\n"
             }
             if let f = traj.first { out += "<rect x=\"\(X(f.0))\" y=\"\(Y(f.1))\" width=\"8\" height=\"8\" transform=\"translate(-4 -4)\" fill=\"\(colour)\"><title>\(esc(robot)) starts</title></rect>\n" }
+            var placed: [(Double, Double)] = []
             for step in report.steps where step.robot == robot {
                 guard let x = step.startPosition?["x"]?.numberValue, let y = step.startPosition?["y"]?.numberValue else { continue }
+                // Steps that begin at the same spot stand side by side.
+                let here = ((x - minX) * s, (maxY - y) * s)
+                let shift = Double(placed.filter { abs($0.0 - here.0) < 12 && abs($0.1 - here.1) < 12 }.count) * 20
+                placed.append(here)
+                let cx = String(format: "%.1f", here.0 + shift), cy = String(format: "%.1f", here.1)
                 let fill = step.passed ? "#fff" : "#fed7d7"
-                out += "<g><circle cx=\"\(X(x))\" cy=\"\(Y(y))\" r=\"9\" fill=\"\(fill)\" stroke=\"\(colour)\" stroke-width=\"2\"/><text x=\"\(X(x))\" y=\"\(Y(y))\" dy=\"4\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\" fill=\"\(colour)\">\(step.number)</text><title>step \(step.number): \(esc(step.label)) — \(step.passed ? "pass" : "FAIL")</title></g>\n"
+                out += "<g><circle cx=\"\(cx)\" cy=\"\(cy)\" r=\"9\" fill=\"\(fill)\" stroke=\"\(colour)\" stroke-width=\"2\"/><text x=\"\(cx)\" y=\"\(cy)\" dy=\"4\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\" fill=\"\(colour)\">\(step.number)</text><title>step \(step.number): \(esc(step.label)) — \(step.passed ? "pass" : "FAIL")</title></g>\n"
             }
         }
-        let legend = "\(report.mission) — \(report.passed ? "passed" : "FAILED") (\(report.steps.filter(\.passed).count)/\(report.steps.count) steps); sim \(fmtS(report.simS)) s. Hollow: objects at the start; filled: at the end; numbers: where each step began."
-        out += "<text x=\"8\" y=\"\(Int(height) + 26)\" fill=\"#333\">\(esc(legend))</text>\n</svg>\n"
+        let title = "\(report.mission) — \(report.passed ? "passed" : "FAILED") (\(report.steps.filter(\.passed).count)/\(report.steps.count) steps), sim \(fmtS(report.simS)) s"
+        let key = "Hollow circles: objects at the start; filled: at the end. Numbers: where each step began (red: failed)."
+        out += "<text x=\"8\" y=\"\(Int(height) + 16)\" fill=\"#333\" font-weight=\"bold\">\(esc(title))</text>\n"
+        out += "<text x=\"8\" y=\"\(Int(height) + 34)\" fill=\"#555\" font-size=\"11\">\(esc(key))</text>\n</svg>\n"
         return out
     }
 }
