@@ -1,5 +1,5 @@
 extension Body {
-    static let keys = ["kind", "radius_m", "max_speed_mps", "max_turn_rate_deg_s", "climb_rate_mps", "reach_m", "min_reach_m",
+    static let keys = ["kind", "radius_m", "max_speed_mps", "max_turn_rate_deg_s", "climb_rate_mps", "ceiling_m", "reach_m", "min_reach_m",
                        "sensor_range_m", "dock", "battery", "watchdog_timeout_ms", "behaviours"]
 
     /// Reads `body:` and checks it against the robot's actions.
@@ -21,6 +21,12 @@ extension Body {
         try positive("max_speed_mps", \.maxSpeedMps)
         try positive("max_turn_rate_deg_s", \.maxTurnRateDegS)
         try positive("climb_rate_mps", \.climbRateMps)
+        if let v = o["ceiling_m"] {
+            let c = try v.number()
+            guard c > 0 else { throw v.error("expected a ceiling above 0 m, got \(trim(c))") }
+            guard kind == .multirotor else { throw v.error("only a multirotor body has a ceiling") }
+            body.ceilingM = c
+        }
         try positive("reach_m", \.reachM)
         try positive("min_reach_m", \.minReachM, allowZero: true)
         try positive("sensor_range_m", \.sensorRangeM)

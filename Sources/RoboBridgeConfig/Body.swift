@@ -64,6 +64,8 @@ public struct Body: Sendable, Equatable {
     public var maxTurnRateDegS: Double = 90
     /// Vertical speed (multirotor) in m/s.
     public var climbRateMps: Double = 1.5
+    /// Multirotor: the highest it may fly (nil: no limit beyond the actions' own).
+    public var ceilingM: Double?
     /// The gripper's reach: from the robot's centre (ground robots) or from the base (arms).
     public var reachM: Double = 0.8
     /// Arms: the closest the gripper comes to its own base.

@@ -81,6 +81,9 @@ extension Simulator {
             if behaviour == .takeoff, airborne { return .failure(SimError("already in the air at \(fmt(position.z)) m")) }
             if behaviour == .changeAltitude, !airborne { return .failure(SimError("on the ground: take off first")) }
             guard alt > 0 else { return .failure(SimError("\(fmt(alt)) m is not above the ground")) }
+            if let ceiling = body.ceilingM, alt > ceiling {
+                return .failure(SimError("\(fmt(alt)) m is above the ceiling of \(fmt(ceiling)) m"))
+            }
             return .success([.effect { [unowned self] in self.airborne = true; self.charging = false; return nil }, .vertical(to: alt),
                              .effect { "at \(fmt(alt)) m" }])
         case .land:

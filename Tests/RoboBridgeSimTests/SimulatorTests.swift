@@ -273,6 +273,10 @@ struct DroneArmSimTests {
         send(sim, call("fly_to", ["waypoint": .string("barn")]))
         runUntilIdle(sim)
         #expect(last(sim, "fly_to")?.detail == "on the ground: take off before flying to barn")
+        send(sim, call("takeoff", ["altitude_m": .number(40)]), command: "c1b")
+        runUntilIdle(sim)
+        #expect(last(sim, "takeoff")?.detail == "40 m is above the ceiling of 30 m")
+        #expect(!sim.airborne)
         send(sim, call("takeoff", ["altitude_m": .number(15)]), call("fly_to", ["waypoint": .string("barn")]),
              call("take_photo", ["subject": .string("the roof")]), command: "c2")
         let took = runUntilIdle(sim)
