@@ -10,6 +10,8 @@ public struct Translation: Sendable {
     public var timing: Timing
     /// False when the token budget ran out before the plan could end (the plan holds its complete calls).
     public var finished = true
+    /// Why, for a person, where the outcome is a refusal (nil: none given).
+    public var reason: String?
 
     public struct Timing: Sendable, Equatable {
         public var totalMs = 0.0

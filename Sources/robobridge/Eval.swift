@@ -10,8 +10,8 @@ struct Eval: AsyncParsableCommand {
         abstract: "Translate a corpus and print exact-match accuracy per category, the schema-valid rate and latency p50/p99.")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "A JSONL corpus: {robot, category, instruction, expected_outcome, expected}.")
-    var corpus: String
+    @Argument(help: "JSONL corpora: {robot, category, instruction, expected_outcome, expected, state?, reason_mentions?}. Give the development set, then a held-out test set: the gap between them is printed.")
+    var corpora: [String]
     @Option(name: .long, help: "Models to evaluate (names or GGUF paths), comma-separated.")
     var model: String = ModelCatalog.defaultModel
     @Option(name: .long, help: "Folder of robot files, <id>.yaml.")
@@ -37,51 +37,66 @@ struct Eval: AsyncParsableCommand {
     @Flag(name: .long, help: "Print every miss on stderr.")
     var showMisses = false
 
+    func validate() throws {
+        guard !corpora.isEmpty else { throw ValidationError("give at least one corpus (corpus/robots.jsonl, corpus/test.jsonl)") }
+    }
+
     func run() async throws {
         global.bootstrapLogging()
-        let loaded = try CorpusFile.load(corpus, robots: robots)
-        let cases = loaded.cases
+        let loaded = try corpora.map { try CorpusFile.load($0, robots: robots) }
         let draft = try SpeculationOptions.draftModel(draftModel)
         let enabled = try SpeculationOptions.drafters(drafters)
-        func schema(_ id: String) throws -> (Robot, World?) { loaded.schemas[id]! }
-        print("corpus: \(corpus), \(cases.count) instructions")
+        for (path, file) in zip(corpora, loaded) { print("corpus: \(path), \(file.cases.count) instructions") }
         for modelRef in model.split(separator: ",").map(String.init) {
             let model: Model
             do { model = try Model(path: try ModelCatalog.resolve(modelRef)) } catch { throw fail("\(error)") }
-            var translators: [String: Translator] = [:]
-            var byCategory: [String: (hit: Int, total: Int)] = [:]
-            var latencies: [Double] = [], valid = 0, hits = 0
-            for c in cases {
-                let (robot, world) = try schema(c.robot)
-                let translator = try translators[c.robot] ?? Translator(model: model, robot: robot, world: world, threads: threads, retrievedExamples: retrieved,
-                                                                           draftModel: draft)
-                translator.enabledDrafters = enabled
-                translator.decodesNearestExample = freshNearestExample
-                translator.groundsGrammar = !noGrounding
-                translator.guidesUnrelatedToNone = !noNoneGuide
-                if let guideBonus { translator.guideBonus = guideBonus }
-                translators[c.robot] = translator
-                let t = try translator.translate(c.instruction, speculative: !noSpeculation)
-                latencies.append(t.timing.totalMs)
-                if Evaluation.isValid(t, robot: robot, world: world) { valid += 1 }
-                let ok = Evaluation.matches(t, c, robot: robot, world: world)
-                if ok { hits += 1 }
-                let key = "\(c.robot)/\(c.category)"
-                byCategory[key, default: (0, 0)].total += 1
-                if ok { byCategory[key, default: (0, 0)].hit += 1 }
-                if !ok, showMisses {
-                    FileHandleOutput.writeStderr("miss [\(key)] \(c.instruction) → \(t.outcome) \(t.actions.map(\.description).joined(separator: "; ")) (normalized: \(t.normalizedInstruction))\n")
-                }
-            }
             print("")
             print("model: \(modelRef) (\(model.metadata.description))")
-            print("| robot/category | exact match | n |")
-            print("|---|---|---|")
-            for (k, v) in byCategory.sorted(by: { $0.key < $1.key }) {
-                print("| \(k) | \(fixed(100 * Double(v.hit) / Double(v.total)))% | \(v.total) |")
+            var translators: [String: Translator] = [:]
+            var totals: [(String, Double)] = []
+            for (path, file) in zip(corpora, loaded) {
+                var byCategory: [String: (hit: Int, total: Int)] = [:]
+                var latencies: [Double] = [], valid = 0, hits = 0
+                for c in file.cases {
+                    let (robot, world) = file.schemas[c.robot]!
+                    let translator = try translators[c.robot] ?? Translator(model: model, robot: robot, world: world, threads: threads,
+                                                                               retrievedExamples: retrieved, draftModel: draft)
+                    translator.enabledDrafters = enabled
+                    translator.decodesNearestExample = freshNearestExample
+                    translator.groundsGrammar = !noGrounding
+                    translator.guidesUnrelatedToNone = !noNoneGuide
+                    if let guideBonus { translator.guideBonus = guideBonus }
+                    translators[c.robot] = translator
+                    let t = try translator.translate(c.instruction, speculative: !noSpeculation, facts: c.facts)
+                    latencies.append(t.timing.totalMs)
+                    if Evaluation.isValid(t, robot: robot, world: world) { valid += 1 }
+                    let ok = Evaluation.matches(t, c, robot: robot, world: world)
+                    if ok { hits += 1 }
+                    let key = "\(c.robot)/\(c.category)"
+                    byCategory[key, default: (0, 0)].total += 1
+                    if ok { byCategory[key, default: (0, 0)].hit += 1 }
+                    if !ok, showMisses {
+                        let why = t.reason.map { " (\($0))" } ?? ""
+                        FileHandleOutput.writeStderr("miss [\(key)] \(c.instruction) → \(t.outcome)\(why) \(t.actions.map(\.description).joined(separator: "; ")) (normalized: \(t.normalizedInstruction))\n")
+                    }
+                }
+                let all = 100 * Double(hits) / Double(file.cases.count)
+                totals.append((path, all))
+                print("")
+                print("corpus: \(path)")
+                print("| robot/category | exact match | n |")
+                print("|---|---|---|")
+                for (k, v) in byCategory.sorted(by: { $0.key < $1.key }) {
+                    print("| \(k) | \(fixed(100 * Double(v.hit) / Double(v.total)))% | \(v.total) |")
+                }
+                print("| **all** | **\(fixed(all))%** | \(file.cases.count) |")
+                print("schema-valid: \(fixed(100 * Double(valid) / Double(file.cases.count)))%; latency p50 \(fixed(percentile(latencies, 0.5))) ms, p99 \(fixed(percentile(latencies, 0.99))) ms")
             }
-            print("| **all** | **\(fixed(100 * Double(hits) / Double(cases.count)))%** | \(cases.count) |")
-            print("schema-valid: \(fixed(100 * Double(valid) / Double(cases.count)))%; latency p50 \(fixed(percentile(latencies, 0.5))) ms, p99 \(fixed(percentile(latencies, 0.99))) ms")
+            if totals.count > 1 {
+                let gaps = totals.dropFirst().map { "\($0.0) \(fixed($0.1))% (gap \(fixed(totals[0].1 - $0.1)) points)" }
+                print("")
+                print("\(modelRef): \(totals[0].0) \(fixed(totals[0].1))% (development) · " + gaps.joined(separator: " · "))
+            }
         }
     }
 }

@@ -50,4 +50,39 @@ struct CorpusTests {
         #expect(speculativePasses < plainPasses)
         #expect(accuracy >= Self.exactMatchFloor, "exact match \(accuracy) fell below the floor \(Self.exactMatchFloor)")
     }
+
+    /// The held-out test split (corpus/test.jsonl, written independently and never tuned on), in the robot state each
+    /// line gives: a regression floor under the level reached, and every plan schema-valid.
+    /// Reached: 151–152/278 (54.3–54.7%) at the split's introduction — refusals with reasons and limit refusals do not exist yet
+    /// (every absent_entity, missing_action and unsafe line misses); the target is 90% (issue #13).
+    static let testSplitFloor = 0.52
+
+    @Test func testSplitHoldsItsFloor() throws {
+        let model = try TranslatorTests.model.get()
+        var schemas: [String: (Robot, World?)] = [:]
+        func schema(_ id: String) throws -> (Robot, World?) {
+            if let s = schemas[id] { return s }
+            let r = try ConfigLoader.loadRobot(root + "/robots/\(id).yaml")
+            let w = try r.defaultWorld.map { try ConfigLoader.loadWorld(ConfigLoader.resolve($0, relativeTo: root + "/robots/\(id).yaml")) }
+            schemas[id] = (r, w)
+            return (r, w)
+        }
+        let text = try String(contentsOfFile: root + "/corpus/test.jsonl", encoding: .utf8)
+        let cases = try text.split(separator: "\n").map { try CorpusCase(json: try JSONValue.parse(String($0)), robot: { try schema($0).0 }) }
+        #expect(cases.count >= 200)
+        #expect(Set(cases.map(\.robot)) == ["rover", "drone", "arm"])
+        var translators: [String: Translator] = [:]
+        var hits = 0
+        for c in cases {
+            let (robot, world) = try schema(c.robot)
+            let t = try translators[c.robot] ?? Translator(model: model, robot: robot, world: world)
+            translators[c.robot] = t
+            let r = try t.translate(c.instruction, speculative: true, facts: c.facts)
+            #expect(Evaluation.isValid(r, robot: robot, world: world), "\(c.instruction) → \(r.actions)")
+            if Evaluation.matches(r, c, robot: robot, world: world) { hits += 1 }
+        }
+        let accuracy = Double(hits) / Double(cases.count)
+        print("test split exact match: \(hits)/\(cases.count)")
+        #expect(accuracy >= Self.testSplitFloor, "test-split exact match \(accuracy) fell below the floor \(Self.testSplitFloor)")
+    }
 }
