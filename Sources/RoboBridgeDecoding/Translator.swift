@@ -116,6 +116,10 @@ public final class Translator {
     public var guideBonus: Float = 20
     /// Requests that name nothing of the robot (no entity, number or action word) are guided to "none".
     public var guidesUnrelatedToNone = true
+    /// Refuse (no_action, with the reason) a request that names something the world lacks or asks for a kind of
+    /// action the robot lacks, whatever plan the model found for it.
+    public var refusesMissing = true
+    private var refusals: Refusals
     /// Grammar grounding on (the default): see `grounding(for:)`.
     public var groundsGrammar = true
     private var normalizer: InstructionNormalizer
@@ -166,6 +170,7 @@ public final class Translator {
         trie = TokenTrie(tokenBytes: tokenBytes, endTokens: Array(ends).sorted())
         masks = MaskCache(trie: trie, grammar: PlanGrammar(robot: robot, world: world))
         normalizer = InstructionNormalizer(robot: robot, world: world)
+        refusals = Refusals(robot: robot, world: world)
         stopWords = StopWordMatcher(robot.stopWords)
         maxTokens = robot.model.maxTokens
         bank = ExampleBank(robot: robot, world: world, normalizer: normalizer)
@@ -245,6 +250,7 @@ public final class Translator {
         guard new != world else { return }
         world = new
         normalizer = InstructionNormalizer(robot: robot, world: new)
+        refusals = Refusals(robot: robot, world: new)
         let vocab = model.vocabulary
         let tokenize: (String) -> [Int32] = { (try? vocab.tokenize($0, addSpecial: false, parseSpecial: false)) ?? [] }
         lexicon = LexiconDrafter(robot: robot, world: new, examples: examplePlans, tokenize: tokenize)
@@ -391,7 +397,12 @@ public final class Translator {
                 (now.0, DrafterStats(drafts: now.1.drafts - then.drafts, proposed: now.1.proposed - then.proposed, accepted: now.1.accepted - then.accepted))
             }
         }
+        if refusesMissing, let why = refusals.reason(instruction: instruction, normalized: normalized, calls: calls) {
+            return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
+                               reason: why)
+        }
         return Translation(outcome: calls.isEmpty ? "no_action" : "ok", actions: calls, normalizedInstruction: normalized, timing: timing,
-                           finished: result.finished)
+                           finished: result.finished,
+                           reason: calls.isEmpty ? "nothing in the request is something \(robot.id) can do here" : nil)
     }
 }

@@ -116,7 +116,7 @@ public final class TranslatorPlanner: Planner {
         switch t.outcome {
         case "estop": return PlanResult(outcome: .estop, actions: actions, reason: "stop word", timing: timing)
         case "no_action":
-            return PlanResult(outcome: .noAction, actions: [], reason: "nothing in the request is something \(robot.id) can do here",
+            return PlanResult(outcome: .noAction, actions: [], reason: t.reason ?? "nothing in the request is something \(robot.id) can do here",
                               timing: timing)
         default: return PlanResult(outcome: .ok, actions: actions, timing: timing)
         }

@@ -32,6 +32,8 @@ struct Eval: AsyncParsableCommand {
     var noGrounding = false
     @Flag(name: .long, help: "Do not guide requests that name nothing of the robot to \"none\" (to measure that lever).")
     var noNoneGuide = false
+    @Flag(name: .long, help: "Do not refuse requests that name what the world or the robot lacks (to measure that lever).")
+    var noRefusals = false
     @Option(name: .long, help: "Logit bonus for tokens that continue a plan parsed from the instruction's words (0 = off).")
     var guideBonus: Float?
     @Flag(name: .long, help: "Print every miss on stderr.")
@@ -65,6 +67,7 @@ struct Eval: AsyncParsableCommand {
                     translator.decodesNearestExample = freshNearestExample
                     translator.groundsGrammar = !noGrounding
                     translator.guidesUnrelatedToNone = !noNoneGuide
+                    translator.refusesMissing = !noRefusals
                     if let guideBonus { translator.guideBonus = guideBonus }
                     translators[c.robot] = translator
                     let t = try translator.translate(c.instruction, speculative: !noSpeculation, facts: c.facts)

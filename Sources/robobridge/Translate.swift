@@ -10,7 +10,8 @@ struct Translate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn instructions into action calls (one JSON object per instruction on stdout).",
         discussion: """
-            Output: {"instruction", "outcome": ok|no_action|estop|fallback|deadline, "actions": [{"name", "args"}], "timing": {...}}.
+            Output: {"instruction", "outcome": ok|no_action|estop|fallback|deadline, "reason" (why, when the outcome is
+            not ok), "actions": [{"name", "args"}], "timing": {...}}.
             With --input FILE.jsonl, one {"instruction": ...} per line (a line may carry its own "tools"); one output line per input, in order.
             A line that cannot be read gives {"line": N, "error": "FILE:N: ..."} in its place; the exit status is then 1.
             """)
@@ -122,7 +123,8 @@ struct Translate: AsyncParsableCommand {
         if format == .text {
             let plan = t.actions.isEmpty ? "(no action)" : PlanText.render(t.actions).replacingOccurrences(of: "\n", with: "; ")
             let time = "\(String(format: "%.0f", t.timing.totalMs)) ms, \(t.timing.forwardPasses) forward pass\(t.timing.forwardPasses == 1 ? "" : "es")"
-            FileHandleOutput.writeStdout("\(instruction)\n    → \(plan)   [\(t.outcome), \(time)]\n")
+            let why = t.reason.map { ": \($0)" } ?? ""
+            FileHandleOutput.writeStdout("\(instruction)\n    → \(plan)   [\(t.outcome)\(why), \(time)]\n")
             return
         }
         let actions: [JSONValue] = t.actions.map { WireAction($0).json }
@@ -136,7 +138,9 @@ struct Translate: AsyncParsableCommand {
                 (name, .object([("drafts", .integer(Int64(s.drafts))), ("proposed", .integer(Int64(s.proposed))), ("accepted", .integer(Int64(s.accepted)))]))
             })),
         ])
-        let line: JSONValue = .object([("instruction", .string(instruction)), ("outcome", .string(t.outcome)), ("actions", .array(actions)), ("timing", timing)])
+        var fields: [(String, JSONValue)] = [("instruction", .string(instruction)), ("outcome", .string(t.outcome))]
+        if let r = t.reason { fields.append(("reason", .string(r))) }
+        let line: JSONValue = .object(fields + [("actions", .array(actions)), ("timing", timing)])
         FileHandleOutput.writeStdout(line.description + "\n")
     }
 

@@ -10,7 +10,8 @@ import Testing
 /// decoding gives exactly the plan plain decoding gives, for every instruction (lossless).
 @Suite("Quality corpus", .serialized)
 struct CorpusTests {
-    /// Reached: 192/212 (90.6%) with smollm2-135m on 2 threads; the floor leaves room for a few near-tie flips across machines.
+    /// Reached: 192/212 (90.6%) with smollm2-135m on 2 threads before the refusal lines were added; 222/246 (90.2%)
+    /// with them. The floor leaves room for a few near-tie flips across machines.
     static let exactMatchFloor = 0.89
 
     @Test func corpusStaysValidAndAccurate() throws {
@@ -53,9 +54,9 @@ struct CorpusTests {
 
     /// The held-out test split (corpus/test.jsonl, written independently and never tuned on), in the robot state each
     /// line gives: a regression floor under the level reached, and every plan schema-valid.
-    /// Reached: 151–152/278 (54.3–54.7%) at the split's introduction — refusals with reasons and limit refusals do not exist yet
-    /// (every absent_entity, missing_action and unsafe line misses); the target is 90% (issue #13).
-    static let testSplitFloor = 0.52
+    /// Reached: 151/278 (54.3%) at the split's introduction, before refusals with reasons; 177/278 (63.7%) with them.
+    /// Limit refusals do not exist yet (every unsafe line misses); the target is 90% (issue #13).
+    static let testSplitFloor = 0.61
 
     @Test func testSplitHoldsItsFloor() throws {
         let model = try TranslatorTests.model.get()

@@ -250,6 +250,11 @@ struct ServeTests {
         #expect(chat.outcome?.body["outcome"] == .string("no_action"))
         #expect(chat.outcome?.body["reason"] == .string("nothing in the request is something rover can do here"))
         #expect(chat.actions.isEmpty)
+        // A place the world lacks: refused with what is missing, never a plan for another place.
+        let (_, garage) = try await h.run("go to the garage")
+        #expect(garage.outcome?.body["outcome"] == .string("no_action"))
+        #expect(garage.outcome?.body["reason"] == .string("there is no place called \"garage\" here"))
+        #expect(garage.actions.isEmpty)
         // The node keeps serving.
         let (_, next) = try await h.run("go to the kitchen")
         #expect(next.outcome?.body["outcome"] == .string("ok"))

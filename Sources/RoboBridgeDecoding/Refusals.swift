@@ -1,0 +1,166 @@
+import RoboBridgeConfig
+
+/// Requests a plan must not answer: one that names something the world lacks ("go to the garage" in an apartment
+/// without one) or asks for a kind of action the robot lacks ("fly" to a rover). A small model tends to answer them
+/// with a plan for something else (`dock()`, another object); the check turns that into `no_action` with a reason
+/// a person can act on. It reads only the robot file, the world and the instruction, so it holds for any robot.
+public struct Refusals {
+    /// Words the robot file and the world use: a word outside them (and outside plain English function words)
+    /// names something neither knows.
+    private let known: Set<String>
+    /// Capability groups the robot has (an action name, description or example uses one of their verbs).
+    private let capabilities: Set<String>
+    private let robotId: String
+    /// Entity name → its class's word ("place", "object", "waypoint").
+    private let classOf: [String: String]
+
+    public init(robot: Robot, world: World?) {
+        robotId = robot.id
+        var texts: [String] = [robot.description, robot.kind] + robot.stopWords
+        for a in robot.actions {
+            texts += [a.name.replacingOccurrences(of: "_", with: " "), a.description]
+            for p in a.parameters {
+                texts += [p.name.replacingOccurrences(of: "_", with: " "), p.description, p.unit ?? ""] + (p.values ?? [])
+            }
+        }
+        texts += robot.examples.map(\.instruction)
+        var classes: [String: String] = [:]
+        if let world {
+            texts += [world.description]
+            for (cls, members) in world.entityClasses {
+                for m in members where classes[m] == nil { classes[m] = cls == "waypoint" ? "waypoint" : cls == "object" ? "object" : "place" }
+                texts += members.map { $0.replacingOccurrences(of: "_", with: " ") }
+            }
+            texts += world.aliases.keys.map { $0.replacingOccurrences(of: "_", with: " ") }
+            texts += world.objects.compactMap(\.color) + world.objects.compactMap(\.description)
+            texts += (world.places + world.surfaces + world.waypoints).compactMap(\.description)
+            texts += world.obstacles.map { $0.name.replacingOccurrences(of: "_", with: " ") }
+        }
+        let words = Set(texts.flatMap { InstructionNormalizer.tokenize($0.replacingOccurrences(of: "_", with: " ")) }.map(Self.stem))
+        known = words.union(Self.english.map(Self.stem))
+        classOf = classes
+        capabilities = Set(Self.capabilityVerbs.compactMap { group, verbs in verbs.contains { words.contains(Self.stem($0)) } ? group : nil })
+    }
+
+    /// Why the request gets no plan, or nil when nothing in it is missing.
+    /// - Parameters:
+    ///   - normalized: the instruction as the normalizer left it (aliases and typos of entities resolved).
+    ///   - calls: the plan decoded for it.
+    public func reason(instruction: String, normalized: String, calls: [ActionCall]) -> String? {
+        let words = InstructionNormalizer.tokenize(instruction)
+        // An action of a kind this robot has none of.
+        for (i, w) in words.enumerated() {
+            let next = Array(words[(i + 1)...].prefix(3))
+            // A light use of the verb: "bring it down", "grab a shot of", "take a picture": another kind the robot has.
+            if next.count >= 2, ["it", "yourself", "her", "him", "them"].contains(next[0]),
+               ["down", "up", "back", "over", "around", "lower", "higher", "home"].contains(next[1]) { continue }
+            if next.contains(where: { n in Self.capabilityVerbs.contains { capabilities.contains($0.0) && $0.1.contains(n) } }) { continue }
+            for (group, verbs) in Self.capabilityVerbs where !capabilities.contains(group) && verbs.contains(w) {
+                // "take off" is a flight verb, "take" alone is not one.
+                if group == "fly", w == "take", i + 1 >= words.count || words[i + 1] != "off" { continue }
+                if group != "fly", w == "take" { continue }
+                let phrase = w == "take" ? "take off" : w
+                return "\(robotId) cannot \(phrase): none of its actions does that"
+            }
+        }
+        let normalizedWords = Set(InstructionNormalizer.tokenize(normalized))
+        let planWords = Set(calls.flatMap(\.arguments).flatMap { a -> [String] in
+            if case .string(let s) = a.value, classOf[s] != nil { s.split(separator: "_").map(String.init) } else { [] }
+        })
+        let text = calls.flatMap { $0.arguments.compactMap { a -> String? in if case .string(let s) = a.value { s.lowercased() } else { nil } } }
+        // Entity arguments the instruction never names: the model put something else in their place.
+        let substituted = calls.flatMap(\.arguments).contains { a in
+            guard case .string(let s) = a.value, classOf[s] != nil else { return false }
+            return !normalizedWords.contains(s) && !s.split(separator: "_").allSatisfy { normalizedWords.contains(String($0)) }
+        }
+        for (i, w) in words.enumerated() where Self.determiners.contains(w) {
+            let phrase = Array(words[(i + 1)...].prefix { $0.allSatisfy(\.isLetter) && !Self.english.contains($0) }.prefix(3))
+            guard !phrase.isEmpty else { continue }
+            let unknown = phrase.filter { !isKnown($0, planWords: planWords) }
+            guard !unknown.isEmpty else { continue }
+            let said = phrase.joined(separator: " ")
+            if text.contains(where: { $0.contains(said) || unknown.allSatisfy($0.contains) }) { continue }  // it is free text ("say ...")
+            let afterPreposition = i > 0 && Self.prepositions.contains(words[i - 1])
+            // Named after a preposition ("to the garage"), or the plan names something else instead, or the model found
+            // nothing to do and the phrase is what a fetching verb asks for ("grab the purple vase").
+            let before = i > 0 && words[i - 1] == "up" && i > 1 ? words[i - 2] : i > 0 ? words[i - 1] : ""
+            let fetched = Self.capabilityVerbs.first { $0.0 == "pick" }!.1.contains(before)
+            guard afterPreposition || substituted || (calls.isEmpty && fetched) else { continue }
+            let kind = afterPreposition ? "place"
+                : calls.flatMap(\.arguments).compactMap { a -> String? in if case .string(let s) = a.value { classOf[s] } else { nil } }.first ?? "object"
+            return "there is no \(kind) called \"\(said)\" here"
+        }
+        return nil
+    }
+
+    /// Whether a word is one the robot or the world uses, or a typo of one: within one edit (a swap of neighbours
+    /// counts as one) of a word of the plan's own entities, or of any known word of five letters or more.
+    private func isKnown(_ w: String, planWords: Set<String>) -> Bool {
+        let s = Self.stem(w)
+        if known.contains(s) || Double(w) != nil { return true }
+        if planWords.contains(where: { Self.withinOneEdit($0, w) }) { return true }
+        // Part of a compound the robot or world uses ("bench" of "workbench").
+        if s.count >= 4, known.contains(where: { $0.count >= s.count + 3 && ($0.hasSuffix(s) || $0.hasPrefix(s)) }) { return true }
+        return s.count >= 5 && known.contains { abs($0.count - s.count) <= 1 && Self.withinOneEdit($0, s) }
+    }
+
+    static func stem(_ w: String) -> String { LexiconDrafter.stem(w) }
+
+    static func withinOneEdit(_ a: String, _ b: String) -> Bool {
+        let x = Array(a), y = Array(b)
+        if x.count == y.count {
+            let diff = (0..<x.count).filter { x[$0] != y[$0] }
+            // One substitution, or two neighbours swapped ("hallwya").
+            return diff.count <= 1 || (diff.count == 2 && diff[1] == diff[0] + 1 && x[diff[0]] == y[diff[1]] && x[diff[1]] == y[diff[0]])
+        }
+        let (s, l) = x.count < y.count ? (x, y) : (y, x)
+        guard l.count == s.count + 1 else { return false }
+        var i = 0, j = 0, skipped = false
+        while i < s.count && j < l.count {
+            if s[i] == l[j] { i += 1; j += 1 } else if skipped { return false } else { skipped = true; j += 1 }
+        }
+        return true
+    }
+
+    static let determiners: Set<String> = ["the", "my", "your", "this", "that", "our", "his", "her", "their"]
+    static let prepositions: Set<String> = ["to", "into", "onto", "on", "in", "at", "from", "near", "towards", "toward", "inside",
+                                            "under", "behind", "beside", "by", "over", "off", "out", "through", "across", "around"]
+
+    /// Kinds of action, each by the verbs that ask for it; a robot has a kind when its file uses one of the verbs.
+    static let capabilityVerbs: [(String, Set<String>)] = [
+        ("fly", ["fly", "flying", "soar", "take"]),
+        ("drive", ["drive", "driving", "roll", "walk"]),
+        ("swim", ["swim", "swimming", "dive"]),
+        ("jump", ["jump", "hop", "leap"]),
+        ("cook", ["cook", "bake", "fry", "boil", "grill"]),
+        ("clean", ["clean", "vacuum", "mop", "sweep", "wash", "wipe", "scrub", "dust"]),
+        ("pick", ["pick", "grab", "grasp", "fetch", "bring", "carry", "lift", "collect"]),
+        ("photo", ["photo", "photograph", "picture", "snapshot", "film", "shot", "pic", "snap"]),
+        ("speak", ["say", "speak", "talk", "announce", "tell", "sing", "shout", "greet"]),
+    ]
+
+    /// Plain English words that name nothing: articles, pronouns, prepositions, auxiliaries, politeness, time,
+    /// quantities, and the verbs of asking.
+    static let english: Set<String> = [
+        "a", "an", "the", "my", "your", "this", "that", "these", "those", "our", "his", "her", "their", "its", "it", "them", "me",
+        "you", "we", "i", "he", "she", "they", "us", "him", "there", "here", "where", "what", "which", "who", "how", "when", "why",
+        "to", "into", "onto", "on", "in", "at", "from", "near", "towards", "toward", "inside", "under", "behind", "beside", "by",
+        "over", "off", "out", "through", "across", "around", "up", "down", "of", "for", "with", "without", "about", "after", "before",
+        "and", "or", "but", "then", "also", "too", "again", "next", "first", "finally", "now", "right", "left", "back", "away",
+        "please", "pls", "plz", "kindly", "could", "would", "can", "will", "shall", "should", "may", "might", "must", "do", "does",
+        "did", "be", "is", "are", "was", "were", "been", "am", "have", "has", "had", "get", "go", "going", "make", "let", "lets",
+        "want", "need", "like", "love", "thanks", "thank", "ok", "okay", "hey", "hi", "hello", "yes", "no", "not", "dont", "don't",
+        "just", "only", "all", "some", "any", "every", "each", "both", "one", "two", "three", "four", "five", "six", "seven",
+        "eight", "nine", "ten", "half", "quarter", "few", "more", "less", "much", "many", "bit", "little", "lot", "again", "once",
+        "twice", "very", "really", "quickly", "slowly", "carefully", "gently", "fast", "slow", "way", "thing", "things", "stuff",
+        "robot", "it's", "i'd", "i'm", "you're", "we're", "there's", "that's", "so", "if", "as", "than", "while", "until",
+        "minute", "minutes", "second", "seconds", "meter", "meters", "metre", "metres", "m", "cm", "degree", "degrees", "deg",
+        "percent", "place", "spot", "area", "room", "side", "end", "top", "bottom", "front", "middle", "corner", "over", "there",
+        "something", "anything", "everything", "nothing", "someone", "anyone", "everyone", "good", "great", "nice", "same",
+        // Time, manner and company: nouns a polite or indirect request uses that name nothing to act on.
+        "meantime", "moment", "morning", "afternoon", "evening", "night", "today", "tonight", "tomorrow", "time", "day", "week",
+        "weekend", "rest", "while", "chance", "favor", "favour", "hurry", "guests", "guest", "kids", "family", "friend", "friends",
+        "boss", "team", "everybody", "somebody", "way", "meanwhile", "sake", "record", "future", "past", "plan", "idea", "job",
+        "convenience", "behalf", "leisure", "pace", "discretion", "earliest",
+    ]
+}

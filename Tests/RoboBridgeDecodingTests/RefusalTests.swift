@@ -1,0 +1,59 @@
+import RoboBridgeConfig
+import RoboBridgeDecoding
+import Testing
+
+/// Refusals read only the robot file, the world and the instruction (no model): what the world or the robot lacks
+/// gets a reason, and what they have — or free text, politeness, typos — does not.
+@Suite("Refusals: what the world or the robot lacks")
+struct RefusalTests {
+    func reason(_ robot: String, _ world: String, _ instruction: String, normalized: String? = nil, _ calls: [ActionCall]) throws -> String? {
+        let (r, w) = try load(robot, world)
+        return Refusals(robot: r, world: w).reason(instruction: instruction, normalized: normalized ?? instruction, calls: calls)
+    }
+    let rover = ("rover", "apartment"), drone = ("drone", "farm"), arm = ("arm", "workbench")
+
+    @Test func aPlaceTheWorldLacksIsNamed() throws {
+        #expect(try reason(rover.0, rover.1, "go to the garage", [ActionCall("dock")]) == "there is no place called \"garage\" here")
+        #expect(try reason(rover.0, rover.1, "put the apple in the fridge",
+                           [ActionCall("pick", [.init("object", .string("apple"))])]) == "there is no place called \"fridge\" here")
+        #expect(try reason(drone.0, drone.1, "fly over the vineyard", [ActionCall("fly_to", [.init("waypoint", .string("barn"))])])
+            == "there is no place called \"vineyard\" here")
+    }
+
+    @Test func anObjectTheModelReplacedIsNamed() throws {
+        // The plan names an object the instruction never mentions: the model put it in the unknown one's place.
+        #expect(try reason(rover.0, rover.1, "grab the purple vase", [ActionCall("pick", [.init("object", .string("blue_mug"))])])
+            == "there is no object called \"purple vase\" here")
+        // With no plan at all, a fetching verb's object is what is missing.
+        #expect(try reason(rover.0, rover.1, "fetch the laptop", []) == "there is no object called \"laptop\" here")
+    }
+
+    @Test func anActionTheRobotLacksIsNamed() throws {
+        #expect(try reason(rover.0, rover.1, "fly to the kitchen", [ActionCall("navigate_to", [.init("target", .string("kitchen"))])])
+            == "rover cannot fly: none of its actions does that")
+        #expect(try reason(drone.0, drone.1, "pick up the bucket", []) == "drone cannot pick: none of its actions does that")
+        #expect(try reason(arm.0, arm.1, "drive to the kitchen", []) == "arm cannot drive: none of its actions does that")
+        #expect(try reason(arm.0, arm.1, "say hello", []) == "arm cannot say: none of its actions does that")
+    }
+
+    @Test func whatTheRobotAndWorldHaveIsNotRefused() throws {
+        let kitchen = [ActionCall("navigate_to", [.init("target", .string("kitchen"))])]
+        // Aliases and typos the normalizer resolved; politeness; time words.
+        #expect(try reason(rover.0, rover.1, "head over to the lounge pls", normalized: "head over to the living_room pls",
+                           [ActionCall("navigate_to", [.init("target", .string("living_room"))])]) == nil)
+        #expect(try reason(rover.0, rover.1, "drive to the hallwya", normalized: "drive to the hallway",
+                           [ActionCall("navigate_to", [.init("target", .string("hallway"))])]) == nil)
+        #expect(try reason(rover.0, rover.1, "in the meantime, could you go to the kitchen", kitchen) == nil)
+        #expect(try reason(rover.0, rover.1, "could you do me a favor and go to the kitchen", kitchen) == nil)
+        // Free text carries its own words.
+        #expect(try reason(rover.0, rover.1, "say the dinner is ready", [ActionCall("say", [.init("text", .string("the dinner is ready"))])]) == nil)
+        #expect(try reason(drone.0, drone.1, "take a photo of the cows", [ActionCall("take_photo", [.init("subject", .string("the cows"))])]) == nil)
+        // Light uses of a verb the robot lacks, and take off.
+        #expect(try reason(drone.0, drone.1, "bring it down to 2 meters", [ActionCall("change_altitude", [.init("altitude_m", .number(2))])]) == nil)
+        #expect(try reason(drone.0, drone.1, "grab a shot of the barn", [ActionCall("take_photo", [.init("subject", .string("the barn"))])]) == nil)
+        #expect(try reason(drone.0, drone.1, "take off to 10 m", [ActionCall("takeoff", [.init("altitude_m", .number(10))])]) == nil)
+        // A part of a compound the world uses ("bench" of "workbench").
+        #expect(try reason(arm.0, arm.1, "take the blue block from the bench",
+                           [ActionCall("pick", [.init("part", .string("blue_block"))])]) == nil)
+    }
+}
