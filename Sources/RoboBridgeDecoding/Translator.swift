@@ -2,6 +2,21 @@ import RoboBridgeConfig
 import RoboBridgeEngine
 
 /// The result of translating one instruction.
+/// Why an instruction could not be translated at all.
+public struct TranslationError: Error, Sendable, CustomStringConvertible {
+    public enum Code: Sendable, Equatable {
+        /// Longer than the robot's `limits.max_instruction_length`.
+        case instructionTooLong
+    }
+    public var code: Code
+    public var message: String
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { message }
+}
+
 public struct Translation: Sendable {
     /// ok, no_action, estop.
     public var outcome: String
@@ -332,6 +347,10 @@ public final class Translator {
                           committed: (([ActionCall]) -> Void)? = nil) throws -> Translation {
         let start = monotonicMilliseconds()
         var timing = Translation.Timing()
+        let limit = robot.limits.maxInstructionLength
+        guard instruction.count <= limit else {
+            throw TranslationError(.instructionTooLong, "the instruction has \(instruction.count) characters; \(robot.id) takes at most \(limit) (limits.max_instruction_length)")
+        }
         if stopWords.matches(instruction) {
             timing.totalMs = monotonicMilliseconds() - start
             let stop = robot.action(named: robot.fallback.stopAction).map { [$0.normalized(ActionCall($0.name))] } ?? []
@@ -396,6 +415,21 @@ public final class Translator {
             timing.drafters = zip(speculation.statsByName, before).map { now, then in
                 (now.0, DrafterStats(drafts: now.1.drafts - then.drafts, proposed: now.1.proposed - then.proposed, accepted: now.1.accepted - then.accepted))
             }
+        }
+        // The second safety check, independent of the grammar that produced the plan: every call against the robot
+        // file (names, types, ranges, entities) and the plan's length; and a plan the token limit cut short is no plan.
+        let broken = calls.lazy.compactMap { c in self.robot.action(named: c.name).map { $0.problem(with: c, world: self.world) } ?? "unknown action \(c.name)" }.first
+        if let broken {
+            return Translation(outcome: "fallback", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
+                               reason: "the plan broke the robot file: \(broken)")
+        }
+        if calls.count > robot.limits.maxPlanActions {
+            return Translation(outcome: "fallback", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
+                               reason: "the plan has \(calls.count) actions; \(robot.id) takes at most \(robot.limits.maxPlanActions) (limits.max_plan_actions)")
+        }
+        if !result.finished {
+            return Translation(outcome: "fallback", actions: calls, normalizedInstruction: normalized, timing: timing, finished: false,
+                               reason: "the plan was cut short by the token limit (model.max_tokens: \(maxTokens))")
         }
         if refusesMissing, let why = refusals.reason(instruction: instruction, normalized: normalized, calls: calls) {
             return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,

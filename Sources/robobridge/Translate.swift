@@ -68,7 +68,9 @@ struct Translate: AsyncParsableCommand {
             }
             if let instruction {
                 guard let schema = defaultSchema else { throw fail("no robot or tools given") }
-                emit(instruction, try translator("default", schema).translate(instruction, speculative: !noSpeculation))
+                do { emit(instruction, try translator("default", schema).translate(instruction, speculative: !noSpeculation)) } catch let e as TranslationError {
+                    throw fail(e.description)
+                }
                 return
             }
             guard let input, let data = FileManager.default.contents(atPath: input) else { throw fail("\(input ?? ""): cannot read the file") }
@@ -86,13 +88,20 @@ struct Translate: AsyncParsableCommand {
                 let object: JSONValue
                 do { object = try JSONValue.parse(String(line)) } catch { refuse(n, "malformed JSON: \(error)"); continue }
                 guard let text = object["instruction"]?.stringValue else { refuse(n, "expected {\"instruction\": \"...\"}, got \(String(line.prefix(80)))"); continue }
+                let t: Translator
                 if let lineTools = object["tools"] {
                     let robot: Robot
                     do { robot = try ToolSet.robot(from: lineTools, file: "\(input):\(n + 1)") } catch { refuse(n, "\(error)"); continue }
-                    emit(text, try translator("line-tools:\(lineTools.description)", (robot, nil)).translate(text, speculative: !noSpeculation))
+                    t = try translator("line-tools:\(lineTools.description)", (robot, nil))
                 } else {
                     guard let schema = defaultSchema else { refuse(n, "no tools on the line and no --robot or --tools given"); continue }
-                    emit(text, try translator("default", schema).translate(text, speculative: !noSpeculation))
+                    t = try translator("default", schema)
+                }
+                // One instruction that cannot be translated (too long; the model failed on it) costs only its own line.
+                do { emit(text, try t.translate(text, speculative: !noSpeculation)) } catch let e as TranslationError {
+                    refuse(n, e.description)
+                } catch let e as EngineError {
+                    refuse(n, e.description)
                 }
             }
             if failed > 0 { throw fail("\(failed) line(s) of \(input) could not be translated (see the error lines)") }

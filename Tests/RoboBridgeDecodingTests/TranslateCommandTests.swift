@@ -95,6 +95,23 @@ struct TranslateCommandTests {
         #expect(r.stderr.contains("\(path):3: malformed JSON") && r.stderr.contains("3 line(s)"))
     }
 
+    @Test func anOverlongInstructionCostsOnlyItsOwnLine() throws {
+        let long = String(repeating: "go to the kitchen and ", count: 160)
+        let lines = [#"{"instruction": "go to the kitchen"}"#, #"{"instruction": "\#(long)"}"#, #"{"instruction": "go to the garage"}"#]
+        let path = try file("long.jsonl", lines.joined(separator: "\n") + "\n")
+        let r = try run(["--robot", "robots/rover.yaml", "--input", path])
+        #expect(r.status == 1)
+        #expect(r.stdout.count == 3, "one output line per input: \(r.stdout)")
+        guard r.stdout.count == 3 else { return }
+        #expect(try checkLine(r.stdout[0])["outcome"]?.stringValue == "ok")
+        #expect(try JSONValue.parse(r.stdout[1])["error"]?.stringValue
+            == "\(path):2: the instruction has \(long.count) characters; rover takes at most 300 (limits.max_instruction_length)")
+        // The next line is translated, and a place the world lacks is refused with the reason.
+        let garage = try checkLine(r.stdout[2])
+        #expect(garage["outcome"]?.stringValue == "no_action")
+        #expect(garage["reason"]?.stringValue == "there is no place called \"garage\" here")
+    }
+
     @Test func toolFilesWithArraysGiveJSONArrays() throws {
         let path = try file("tools.json", ToolSetTests.tools)
         let r = try run(["--tools", path, "visit the kitchen, the garage and the office"])
