@@ -13,6 +13,8 @@ public struct Refusals {
     private let robotId: String
     /// Entity name → its class's word ("place", "object", "waypoint").
     private let classOf: [String: String]
+    /// The world's entity names and aliases, as words.
+    private let entityNames: [[String]]
 
     public init(robot: Robot, world: World?) {
         robotId = robot.id
@@ -39,6 +41,7 @@ public struct Refusals {
         let words = Set(texts.flatMap { InstructionNormalizer.tokenize($0.replacingOccurrences(of: "_", with: " ")) }.map(Self.stem))
         known = words.union(Self.english.map(Self.stem))
         classOf = classes
+        entityNames = (Array(classes.keys) + (world.map { Array($0.aliases.keys) } ?? [])).map { $0.split(separator: "_").map(String.init) }
         capabilities = Set(Self.capabilityVerbs.compactMap { group, verbs in verbs.contains { words.contains(Self.stem($0)) } ? group : nil })
     }
 
@@ -73,11 +76,17 @@ public struct Refusals {
             guard case .string(let s) = a.value, classOf[s] != nil else { return false }
             return !normalizedWords.contains(s) && !s.split(separator: "_").allSatisfy { normalizedWords.contains(String($0)) }
         }
-        for (i, w) in words.enumerated() where Self.determiners.contains(w) {
+        // Phrases after a preposition first ("fly to the city" names the city, not "your rules").
+        let slots = words.indices.filter { Self.determiners.contains(words[$0]) }
+        let ordered = slots.filter { $0 > 0 && Self.prepositions.contains(words[$0 - 1]) } + slots.filter { $0 == 0 || !Self.prepositions.contains(words[$0 - 1]) }
+        for i in ordered {
             let phrase = Array(words[(i + 1)...].prefix { $0.allSatisfy(\.isLetter) && !Self.english.contains($0) }.prefix(3))
             guard !phrase.isEmpty else { continue }
             let unknown = phrase.filter { !isKnown($0, planWords: planWords) }
             guard !unknown.isEmpty else { continue }
+            // A phrase with a whole entity of the world in it names that entity ("the bathroom instead"); a part of
+            // one's name ("blue" of blue_block in "the blue crate") does not.
+            if entityNames.contains(where: { name in name.allSatisfy(phrase.contains) }) { continue }
             let said = phrase.joined(separator: " ")
             if text.contains(where: { $0.contains(said) || unknown.allSatisfy($0.contains) }) { continue }  // it is free text ("say ...")
             let afterPreposition = i > 0 && Self.prepositions.contains(words[i - 1])
@@ -161,6 +170,7 @@ public struct Refusals {
         "meantime", "moment", "morning", "afternoon", "evening", "night", "today", "tonight", "tomorrow", "time", "day", "week",
         "weekend", "rest", "while", "chance", "favor", "favour", "hurry", "guests", "guest", "kids", "family", "friend", "friends",
         "boss", "team", "everybody", "somebody", "way", "meanwhile", "sake", "record", "future", "past", "plan", "idea", "job",
-        "convenience", "behalf", "leisure", "pace", "discretion", "earliest",
+        "convenience", "behalf", "leisure", "pace", "discretion", "earliest", "instead", "actually", "anyway", "already",
+        "still", "soon", "later", "last", "position", "pose", "location", "direction", "distance", "height", "usual",
     ]
 }

@@ -135,6 +135,10 @@ public final class Translator {
     /// action the robot lacks, whatever plan the model found for it.
     public var refusesMissing = true
     private var refusals: Refusals
+    /// The robot as the grammar sees it: numbers may go past the file's limits, so that a request beyond a limit
+    /// decodes as what it asks ("take off to 100 m" → takeoff(100)) and is refused naming the limit, instead of
+    /// being turned into another action or a number that fits. Nothing out of range is ever returned as a plan.
+    private let decodingRobot: Robot
     /// Grammar grounding on (the default): see `grounding(for:)`.
     public var groundsGrammar = true
     private var normalizer: InstructionNormalizer
@@ -183,7 +187,8 @@ public final class Translator {
             vocab.isEndOfGeneration(Token(i)) ? Token(i) : nil
         })
         trie = TokenTrie(tokenBytes: tokenBytes, endTokens: Array(ends).sorted())
-        masks = MaskCache(trie: trie, grammar: PlanGrammar(robot: robot, world: world))
+        decodingRobot = Limits.widened(robot)
+        masks = MaskCache(trie: trie, grammar: PlanGrammar(robot: decodingRobot, world: world))
         normalizer = InstructionNormalizer(robot: robot, world: world)
         refusals = Refusals(robot: robot, world: world)
         stopWords = StopWordMatcher(robot.stopWords)
@@ -233,7 +238,7 @@ public final class Translator {
             PlanText.parse(e.plan, robot: robot).map { (e.instruction, $0) }
         }
         examplePlans = examples
-        lexicon = LexiconDrafter(robot: robot, world: world, examples: examples, tokenize: tokenize)
+        lexicon = LexiconDrafter(robot: decodingRobot, world: world, examples: examples, tokenize: tokenize)
         planCache = PlanCacheDrafter(tokenize: tokenize)
         let systemPrefix = systemTokens, draftThreads = threads ?? robot.model.threads
         draft = try draftModel.map { m throws(EngineError) in
@@ -268,7 +273,7 @@ public final class Translator {
         refusals = Refusals(robot: robot, world: new)
         let vocab = model.vocabulary
         let tokenize: (String) -> [Int32] = { (try? vocab.tokenize($0, addSpecial: false, parseSpecial: false)) ?? [] }
-        lexicon = LexiconDrafter(robot: robot, world: new, examples: examplePlans, tokenize: tokenize)
+        lexicon = LexiconDrafter(robot: decodingRobot, world: new, examples: examplePlans, tokenize: tokenize)
         let enabled = speculation.enabled
         speculation = Speculation(drafters: [planCache, lexicon, lookup] + (draft.map { [$0] } ?? []))
         speculation.enabled = enabled
@@ -326,7 +331,7 @@ public final class Translator {
 
     private func cachedMasks(_ g: GrammarKey) -> MaskCache {
         if let m = grounded[g] { return m }
-        var grammar = PlanGrammar(robot: robot, world: world, entities: g.entities)
+        var grammar = PlanGrammar(robot: decodingRobot, world: world, entities: g.entities)
         grammar.notFirst = Set(g.notFirst)
         let m = MaskCache(trie: trie, grammar: grammar)
         grounded[g] = m
@@ -377,7 +382,15 @@ public final class Translator {
         var source = ContextSource(context: context, batch: batch, sequence: Self.working, position: end)
         let actions = self.robot.actions
         let grammarMasks = masks(for: normalized, notFirst: actions.indices.filter { !actions[$0].canStart(in: facts) })
-        var parsed = lexicon.parsed(normalized)
+        // The robot's state decides between actions that take the same arguments ("climb to 20 m": takeoff on the
+        // ground, change_altitude in the air): a reading of the words that starts with one the state rules out
+        // starts with its twin instead.
+        var parsed = lexicon.parsed(normalized).compactMap { plan -> [ActionCall]? in
+            guard let first = plan.first, let a = self.robot.action(named: first.name), !a.canStart(in: facts) else { return plan }
+            guard let twin = actions.first(where: { $0.name != a.name && !$0.parameters.isEmpty && $0.canStart(in: facts)
+                && $0.parameters.map(\.name) == a.parameters.map(\.name) && $0.parameters.map(\.kind) == a.parameters.map(\.kind) }) else { return nil }
+            return [ActionCall(twin.name, first.arguments)] + plan.dropFirst()
+        }
         // A request with nothing of the robot in it is guided to "none" (measured on the corpus: see README).
         if parsed.isEmpty, guidesUnrelatedToNone, lexicon.isUnrelated(normalized) { parsed = [[]] }
         timing.prepareMs = monotonicMilliseconds() - start
@@ -415,6 +428,10 @@ public final class Translator {
             timing.drafters = zip(speculation.statsByName, before).map { now, then in
                 (now.0, DrafterStats(drafts: now.1.drafts - then.drafts, proposed: now.1.proposed - then.proposed, accepted: now.1.accepted - then.accepted))
             }
+        }
+        if let over = Limits.violation(in: calls, robot: robot) {
+            return Translation(outcome: "rejected", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
+                               reason: over)
         }
         // The second safety check, independent of the grammar that produced the plan: every call against the robot
         // file (names, types, ranges, entities) and the plan's length; and a plan the token limit cut short is no plan.

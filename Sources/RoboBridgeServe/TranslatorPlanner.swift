@@ -115,6 +115,10 @@ public final class TranslatorPlanner: Planner {
         }
         switch t.outcome {
         case "estop": return PlanResult(outcome: .estop, actions: actions, reason: "stop word", timing: timing)
+        case "rejected":
+            return PlanResult(outcome: .rejected, actions: [], reason: t.reason ?? "beyond a limit of \(robot.id)", timing: timing)
+        case "fallback":
+            return PlanResult(outcome: .fallback, actions: [], reason: t.reason ?? "the plan broke the robot file", timing: timing)
         case "no_action":
             return PlanResult(outcome: .noAction, actions: [], reason: t.reason ?? "nothing in the request is something \(robot.id) can do here",
                               timing: timing)

@@ -11,7 +11,8 @@ struct Translate: AsyncParsableCommand {
         abstract: "Turn instructions into action calls (one JSON object per instruction on stdout).",
         discussion: """
             Output: {"instruction", "outcome": ok|no_action|estop|fallback|deadline, "reason" (why, when the outcome is
-            not ok), "actions": [{"name", "args"}], "timing": {...}}.
+            not ok: what the world or the robot lacks, the limit a request goes beyond), "actions": [{"name", "args"}],
+            "timing": {...}}.
             With --input FILE.jsonl, one {"instruction": ...} per line (a line may carry its own "tools"); one output line per input, in order.
             A line that cannot be read gives {"line": N, "error": "FILE:N: ..."} in its place; the exit status is then 1.
             """)
@@ -147,7 +148,9 @@ struct Translate: AsyncParsableCommand {
                 (name, .object([("drafts", .integer(Int64(s.drafts))), ("proposed", .integer(Int64(s.proposed))), ("accepted", .integer(Int64(s.accepted)))]))
             })),
         ])
-        var fields: [(String, JSONValue)] = [("instruction", .string(instruction)), ("outcome", .string(t.outcome))]
+        // The contract's outcomes: a request beyond a limit is no_action here, its reason naming the limit.
+        let outcome = t.outcome == "rejected" ? "no_action" : t.outcome
+        var fields: [(String, JSONValue)] = [("instruction", .string(instruction)), ("outcome", .string(outcome))]
         if let r = t.reason { fields.append(("reason", .string(r))) }
         let line: JSONValue = .object(fields + [("actions", .array(actions)), ("timing", timing)])
         FileHandleOutput.writeStdout(line.description + "\n")

@@ -10,9 +10,10 @@ import Testing
 /// decoding gives exactly the plan plain decoding gives, for every instruction (lossless).
 @Suite("Quality corpus", .serialized)
 struct CorpusTests {
-    /// Reached: 192/212 (90.6%) with smollm2-135m on 2 threads before the refusal lines were added; 222/246 (90.2%)
-    /// with them. The floor leaves room for a few near-tie flips across machines.
-    static let exactMatchFloor = 0.89
+    /// Reached: 192/212 (90.6%) with smollm2-135m on 2 threads before the refusal lines were added; 221/246 (89.8%)
+    /// with them and with the unsafe lines expecting specific refusals (limits named). The floor leaves room for a few
+    /// near-tie flips across machines.
+    static let exactMatchFloor = 0.88
 
     @Test func corpusStaysValidAndAccurate() throws {
         let model = try TranslatorTests.model.get()
@@ -54,9 +55,9 @@ struct CorpusTests {
 
     /// The held-out test split (corpus/test.jsonl, written independently and never tuned on), in the robot state each
     /// line gives: a regression floor under the level reached, and every plan schema-valid.
-    /// Reached: 151/278 (54.3%) at the split's introduction, before refusals with reasons; 177/278 (63.7%) with them.
-    /// Limit refusals do not exist yet (every unsafe line misses); the target is 90% (issue #13).
-    static let testSplitFloor = 0.61
+    /// Reached: 151/278 (54.3%) at the split's introduction, before refusals with reasons; 177/278 (63.7%) with them;
+    /// 196/278 (70.5%) with limit refusals and the robot's state choosing between twin actions. The target is 90% (#13).
+    static let testSplitFloor = 0.68
 
     @Test func testSplitHoldsItsFloor() throws {
         let model = try TranslatorTests.model.get()

@@ -52,6 +52,9 @@ struct RefusalTests {
         #expect(try reason(drone.0, drone.1, "bring it down to 2 meters", [ActionCall("change_altitude", [.init("altitude_m", .number(2))])]) == nil)
         #expect(try reason(drone.0, drone.1, "grab a shot of the barn", [ActionCall("take_photo", [.init("subject", .string("the barn"))])]) == nil)
         #expect(try reason(drone.0, drone.1, "take off to 10 m", [ActionCall("takeoff", [.init("altitude_m", .number(10))])]) == nil)
+        // A phrase with an entity in it names the entity; generic nouns name nothing.
+        #expect(try reason(rover.0, rover.1, "actually, go to the bathroom instead", []) == nil)
+        #expect(try reason(arm.0, arm.1, "go back to the home position", [ActionCall("home")]) == nil)
         // A part of a compound the world uses ("bench" of "workbench").
         #expect(try reason(arm.0, arm.1, "take the blue block from the bench",
                            [ActionCall("pick", [.init("part", .string("blue_block"))])]) == nil)

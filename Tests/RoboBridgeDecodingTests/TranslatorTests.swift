@@ -29,12 +29,16 @@ struct TranslatorTests {
         for s in instructions {
             let a = try t.translate(s), b = try t.translate(s)
             #expect(a.actions == b.actions, "not deterministic: \(s)")
-            #expect(a.outcome == "ok" || a.outcome == "no_action")
+            #expect(a.outcome == "ok" || a.outcome == "no_action" || a.outcome == "rejected")
             for call in a.actions {
                 #expect(rover.action(named: call.name)?.problem(with: call, world: world) == nil, "\(s) → \(call)")
             }
             #expect(a.timing.tokens > 0 && a.timing.forwardPasses > 0)
         }
+        // Beyond a limit: refused, naming it, not turned into another action or a number that fits.
+        #expect(try t.translate("set speed to 10 m/s").reason == "10 m/s is above the rover's limit of 1 m/s for set_speed.speed_mps")
+        #expect(try t.translate("turn left 720 degrees").reason == "720 deg is above the rover's limit of 180 deg for rotate.angle_deg")
+        #expect(try t.translate("turn left 720 degrees").outcome == "rejected")
     }
 
     @Test func toolSetsWorkOutsideRobotics() throws {

@@ -227,7 +227,9 @@ struct ServeTests {
         let granted = try await h.collect(command.envelope.id)
         #expect(granted.outcome?.body["outcome"] == .string("ok"))
         #expect(granted.actionNames == ["navigate_to", "pick", "navigate_to", "place"])
-        // Expired: nothing after the held action is published.
+        // Expired: nothing after the held action is published. (Past navigate_to's max_rate_hz of 2 first: the plan
+        // may drive to the keys, and a second navigate_to within 500 ms would be refused for its rate instead.)
+        try await Task.sleep(for: .milliseconds(600))
         let (_, expired) = try await h.run("pick up the keys")
         #expect(expired.outcome?.body["outcome"] == .string("rejected"))
         #expect(expired.outcome?.body["reason"] == .string("confirmation timed out"))
