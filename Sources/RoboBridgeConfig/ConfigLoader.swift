@@ -113,7 +113,10 @@ public enum ConfigLoader {
             }
             errors += check(robot: robots.last!, world: world)
             if let place = r.start.place, world.place(named: place) == nil {
-                errors.append(ConfigError(file: path, line: 0, column: 0, path: at + ".start.place", message: "unknown place \"\(place)\" in the world \(world.id)"))
+                let names = (world.places + world.surfaces + world.waypoints).map(\.name)
+                let hint = closest(to: place, in: names).map { " (did you mean \"\($0)\"?)" } ?? "; it has: \(names.joined(separator: ", "))"
+                errors.append(ConfigError(file: path, line: 0, column: 0, path: (mission.robots.count == 1 ? "start" : at + ".start") + ".place",
+                                          message: "unknown place \"\(place)\" in the world \(world.id)\(hint)"))
             }
         }
         guard errors.isEmpty else { return errors }

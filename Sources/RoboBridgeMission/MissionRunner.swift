@@ -273,7 +273,7 @@ public struct MissionRunner {
                     }
                     try? await Task.sleep(for: .milliseconds(5))
                 }
-                r.statuses = crew.log.filter { $0["command_id"]?.stringValue == id }
+                r.statuses = statuses(of: id, crew: crew)
             }
         }
         state = try await crew.sim.state(since: Int.max)
@@ -308,6 +308,13 @@ public struct MissionRunner {
             .map(Self.callText)
     }
 
+    /// A command's action statuses, their times on the mission's clock (like the steps').
+    private func statuses(of id: String, crew: Crew) -> [JSONValue] {
+        crew.log.filter { $0["command_id"]?.stringValue == id }.map { e in
+            .object((e.objectValue ?? []).map { k, v in k == "time_s" ? (k, .number((v.numberValue ?? 0) - crew.epoch)) : (k, v) })
+        }
+    }
+
     /// Takes in the simulator's new action statuses.
     private func absorb(_ state: JSONValue, into crew: inout Crew) {
         for e in state["log"]?.arrayValue ?? [] {
@@ -327,7 +334,7 @@ public struct MissionRunner {
             return r
         }
         absorb(state, into: &crew)
-        r.statuses = crew.log.filter { $0["command_id"]?.stringValue == id }
+        r.statuses = statuses(of: id, crew: crew)
         r.simEndS = state["time_s"]?.numberValue.map { $0 - crew.epoch }
         r.endPosition = state["position"]
         r.failures += check(step.expect, state: state, report: r, robot: crew.robot, epoch: crew.epoch)

@@ -37,6 +37,10 @@ public struct StepReport: Sendable {
     func progressLine(of total: Int) -> String {
         var s = "[\(number)/\(total)] \(label)"
         if !plan.isEmpty { s += " → " + plan.joined(separator: ", ") }
+        // What the robot could not do, as the simulator said.
+        let failed = statuses.filter { $0["status"]?.stringValue == "failed" }
+            .map { "\($0["action"]?.stringValue ?? "?") failed: \($0["detail"]?.stringValue ?? "")" }
+        if !failed.isEmpty { s += " [\(robot): " + failed.joined(separator: "; ") + "]" }
         if let o = outcome { s += "  \(o)\(reason.map { " (\($0))" } ?? "")" }
         if let l = latencyMs { s += " \(Int(l.rounded())) ms" }
         if let a = simStartS, let b = simEndS { s += "  sim \(fmtS(a))→\(fmtS(b)) s" }
@@ -113,6 +117,19 @@ public struct MissionReport: Sendable {
     }
 
     private func clip(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
+
+    /// Why `dir` cannot hold a report (nil: it can; it is created if needed).
+    public static func checkFolder(_ dir: String) -> String? {
+        let fm = FileManager.default
+        do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            // Name the folder that stands in the way: the deepest one that exists.
+            var parent = (dir as NSString).standardizingPath
+            while !parent.isEmpty, parent != "/", !fm.fileExists(atPath: parent) { parent = (parent as NSString).deletingLastPathComponent }
+            return "\(dir): cannot create the report folder: \(parent.isEmpty ? "." : parent) is not a folder this user can write to"
+        }
+        guard fm.isWritableFile(atPath: dir) else { return "\(dir): the report folder is not writable" }
+        return nil
+    }
 
     /// Writes `report.json` and `map.svg` into `dir` (created if needed).
     /// - Returns: the paths written.

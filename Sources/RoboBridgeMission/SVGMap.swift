@@ -103,12 +103,12 @@ struct SVGMap {
                 let shift = Double(placed.filter { abs($0.0 - here.0) < 12 && abs($0.1 - here.1) < 12 }.count) * 20
                 placed.append(here)
                 let cx = String(format: "%.1f", here.0 + shift), cy = String(format: "%.1f", here.1)
-                let fill = step.passed ? "#fff" : "#fed7d7"
-                out += "<g><circle cx=\"\(cx)\" cy=\"\(cy)\" r=\"9\" fill=\"\(fill)\" stroke=\"\(colour)\" stroke-width=\"2\"/><text x=\"\(cx)\" y=\"\(cy)\" dy=\"4\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\" fill=\"\(colour)\">\(step.number)</text><title>step \(step.number): \(esc(step.label)) — \(step.passed ? "pass" : "FAIL")</title></g>\n"
+                let fill = step.passed ? "#fff" : "#e53e3e"
+                out += "<g><circle cx=\"\(cx)\" cy=\"\(cy)\" r=\"9\" fill=\"\(fill)\" stroke=\"\(colour)\" stroke-width=\"2\"/><text x=\"\(cx)\" y=\"\(cy)\" dy=\"4\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\" fill=\"\(step.passed ? colour : "#fff")\">\(step.number)</text><title>step \(step.number): \(esc(step.label)) — \(step.passed ? "pass" : "FAIL")</title></g>\n"
             }
         }
         let title = "\(report.mission) — \(report.passed ? "passed" : "FAILED") (\(report.steps.filter(\.passed).count)/\(report.steps.count) steps), sim \(fmtS(report.simS)) s"
-        let key = "Hollow circles: objects at the start; filled: at the end. Numbers: where each step began (red: failed)."
+        let key = "Hollow circles: objects at the start; filled: at the end; dotted: how far they moved. Numbers: where each step began (red: failed). Grey discs: obstacles."
         out += "<text x=\"8\" y=\"\(Int(height) + 16)\" fill=\"#333\" font-weight=\"bold\">\(esc(title))</text>\n"
         out += "<text x=\"8\" y=\"\(Int(height) + 34)\" fill=\"#555\" font-size=\"11\">\(esc(key))</text>\n</svg>\n"
         return out

@@ -186,6 +186,8 @@ public final class SimNode: Service, Sendable {
                         guard let name = a["name"]?.stringValue else { return nil }
                         return Simulator.Call(name: name, args: Dictionary(a["args"]?.objectValue ?? [], uniquingKeysWith: { x, _ in x }))
                     }
+                    // The bridge's stop action for an e-stop: say so, not "superseded by a newer command".
+                    if body["outcome"]?.stringValue == "estop" { sim.emergencyStop(reason: "e-stop") }
                     sim.receive(calls, messageId: id, commandId: command, index: index)
                     changed = true
                 default: continue
@@ -211,6 +213,10 @@ public final class SimNode: Service, Sendable {
                 let e = sim.log[published]
                 published += 1
                 send(.actionStatus, .actionStatus(index: e.index, status: e.status, detail: e.detail), correlationId: e.messageId)
+                if e.status != "accepted" {
+                    logger.info("\(e.action) #\(e.index) \(e.status)\(e.detail.map { ": \($0)" } ?? "")",
+                                metadata: ["command.id": "\(e.commandId)", "sim.time_s": "\(fmt(e.timeS))"])
+                }
                 changed = true
             }
             if now >= nextPose || changed {

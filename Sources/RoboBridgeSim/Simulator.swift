@@ -133,7 +133,8 @@ public final class Simulator {
     /// (a newer plan supersedes the old one); later ones of the same command queue behind.
     public func receive(_ calls: [Call], messageId: String, commandId: String, index: Int) {
         let runningCommand = current?.action.commandId ?? queue.last?.commandId
-        if let runningCommand, runningCommand != commandId {
+        let stops = calls.first.map { body.behaviours[$0.name] == .stop } ?? false
+        if let runningCommand, runningCommand != commandId, !stops {
             cancelAll("superseded by a newer command")
         }
         watchdogStopped = false

@@ -9,10 +9,9 @@ struct MissionCommand: AsyncParsableCommand {
         commandName: "mission",
         abstract: "Run a mission: the simulator and the bridge together, each step played and checked.",
         discussion: """
-            By default starts, in this process, the bridge (with its model) and the simulator for each robot of the
-            mission, over inproc endpoints (robots of a fleet meet through an in-process broker). Prints a line per
-            step as it ends and a table at the end; writes report.json and map.svg to --report. Exit status 0 only
-            when every expectation held; 1 when one did not; 2 when the mission could not run.
+            By default starts, in this process, the bridge (with its model) and the simulator for each robot of the mission, over inproc endpoints (robots of a fleet meet through an in-process broker). Prints a line per step as it ends and a table at the end; writes report.json and map.svg to --report.
+
+            Exit status: 0 when every expectation held; 1 when one did not; 2 when the mission could not run (a mission file error, a report folder that cannot be written).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -54,7 +53,16 @@ struct MissionCommand: AsyncParsableCommand {
         }
         let runner: MissionRunner
         do { runner = try MissionRunner(missionFile: file, options: options) } catch {
-            throw fail(error.description)
+            var e = StandardError()
+            print("robobridge: error: \(error)", to: &e)
+            throw ExitCode(2)
+        }
+        // The report folder is checked before the mission runs, not after.
+        let dir = report ?? "reports/\(runner.mission.id)"
+        if let problem = MissionReport.checkFolder(dir) {
+            var e = StandardError()
+            print("robobridge: error: \(problem)", to: &e)
+            throw ExitCode(2)
         }
         let m = runner.mission
         print("mission \(m.id): \(m.description)")
@@ -70,7 +78,6 @@ struct MissionCommand: AsyncParsableCommand {
         }
         print("")
         print(result.table)
-        let dir = report ?? "reports/\(m.id)"
         do {
             let (json, svg) = try result.write(to: dir)
             print("report: \(json)")

@@ -18,7 +18,7 @@ enum OutcomeStatus {
         default: 1
         }
     }
-    static let help = "Exit status: 0 ok, 3 no_action, 4 estop, 5 fallback, 6 deadline, 7 preempted, 8 rejected, 1 no answer or error."
+    static let help = "Exit status: 0 ok, 3 no_action, 4 estop, 5 fallback, 6 deadline, 7 preempted, 8 rejected, 1 no answer or error; --estop exits 0 when the e-stop took effect."
 }
 
 struct Send: AsyncParsableCommand {

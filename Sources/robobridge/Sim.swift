@@ -10,12 +10,9 @@ struct SimCommand: AsyncParsableCommand {
         commandName: "sim",
         abstract: "Play a robot in the bundled simulator, over the same ZeroMQ protocol as hardware.",
         discussion: """
-            Connects to the bridge like the robot's own driver: takes <robot>/action and <robot>/estop, watches the
-            bridge's heartbeat (no heartbeat for body.watchdog_timeout_ms and the robot stops, saying so on
-            action_status), and publishes sensor/pose (20 Hz), sensor/objects, sensor/held, sensor/battery,
-            sensor/flight, sensor/heartbeat and <robot>/action_status. Its control endpoint (ROUTER) answers
-            <robot>/sim requests: the true state, and changes to the world (docs/protocol.md, "The simulator").
-            The robot file's `body` section says how the robot moves and what each action does.
+            Connects to the bridge like the robot's own driver: takes <robot>/action and <robot>/estop, watches the bridge's heartbeat (no heartbeat for body.watchdog_timeout_ms and the robot stops, saying so on action_status), and publishes sensor/pose (20 Hz), sensor/objects, sensor/held, sensor/battery, sensor/flight, sensor/heartbeat and <robot>/action_status. Logs each action's status on stderr.
+
+            Its control endpoint (ROUTER) answers <robot>/sim requests: the true state, and changes to the world (docs/protocol.md, "The simulator"). The robot file's `body` section says how the robot moves and what each action does.
             """)
 
     @OptionGroup var global: GlobalOptions
