@@ -67,6 +67,12 @@ struct MissionCommand: AsyncParsableCommand {
         let m = runner.mission
         print("mission \(m.id): \(m.description)")
         print("  robots: \(runner.robots.map(\.id).joined(separator: ", ")) · world: \(runner.world.id) · speed ×\(runner.speed) · model: \(runner.model ?? runner.robots[0].model.name)\(m.modelReason.map { " (\($0))" } ?? "")")
+        // Translations share the CPU: under another job's load they miss their deadlines (an 800 ms budget), and the
+        // steps fail for it. Say so up front rather than leave it to be guessed from the failures.
+        if let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8), let load = Double(text.split(separator: " ").first ?? ""),
+           load > Double(ProcessInfo.processInfo.activeProcessorCount) * 0.5 {
+            print("  note: the machine is busy (load \(String(format: "%.1f", load)) on \(ProcessInfo.processInfo.activeProcessorCount) cores): translations may miss their deadlines and steps fail for it")
+        }
         print("  starting the bridge and the simulator…")
         let result: MissionReport
         do {
