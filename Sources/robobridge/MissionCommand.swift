@@ -69,9 +69,8 @@ struct MissionCommand: AsyncParsableCommand {
         print("  robots: \(runner.robots.map(\.id).joined(separator: ", ")) · world: \(runner.world.id) · speed ×\(runner.speed) · model: \(runner.model ?? runner.robots[0].model.name)\(m.modelReason.map { " (\($0))" } ?? "")")
         // Translations share the CPU: under another job's load they miss their deadlines (an 800 ms budget), and the
         // steps fail for it. Say so up front rather than leave it to be guessed from the failures.
-        if let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8), let load = Double(text.split(separator: " ").first ?? ""),
-           load > Double(ProcessInfo.processInfo.activeProcessorCount) * 0.5 {
-            print("  note: the machine is busy (load \(String(format: "%.1f", load)) on \(ProcessInfo.processInfo.activeProcessorCount) cores): translations may miss their deadlines and steps fail for it")
+        if let busy = Self.cpuBusy(over: .milliseconds(300)), busy > 0.35 {
+            print("  note: the CPU is \(Int(busy * 100))% busy with other work: translations may miss their deadlines and steps fail for it")
         }
         print("  starting the bridge and the simulator…")
         let result: MissionReport
@@ -94,5 +93,22 @@ struct MissionCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if !result.passed { throw ExitCode.failure }
+    }
+
+    /// The share of CPU time spent busy over `interval` (from /proc/stat), nil where there is none.
+    static func cpuBusy(over interval: Duration) -> Double? {
+        func sample() -> (busy: Double, total: Double)? {
+            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = text.split(separator: "\n").first,
+                  line.hasPrefix("cpu ") else { return nil }
+            let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+            guard v.count >= 5 else { return nil }
+            let idle = v[3] + v[4]
+            let total = v.reduce(0, +)
+            return (total - idle, total)
+        }
+        guard let a = sample() else { return nil }
+        Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
+        guard let b = sample(), b.total > a.total else { return nil }
+        return (b.busy - a.busy) / (b.total - a.total)
     }
 }
