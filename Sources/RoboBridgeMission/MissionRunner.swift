@@ -219,7 +219,12 @@ public struct MissionRunner {
         var crew = crews[index]
         defer { crews[index] = crew }
         var r = StepReport(number: number, robot: crew.robot.id, label: step.label, location: step.location)
-        if let at = step.atS { _ = try await waitForSimTime(at, crew: crew) }
+        if let at = step.atS {
+            let now = try await waitForSimTime(at, crew: crew)
+            // A step due at a time already past starts at once, and says so.
+            let late = (now["time_s"]?.numberValue ?? 0) - crew.epoch - at
+            if late > 0.5 { r.notes.append("due at \(fmtS(at)) s, started \(fmtS(late)) s late: the previous step ran past it") }
+        }
         var state = try await crew.sim.state(since: Int.max)
         let t0 = (state["time_s"]?.numberValue ?? 0) - crew.epoch
         r.simStartS = t0

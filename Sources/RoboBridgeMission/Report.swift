@@ -22,6 +22,8 @@ public struct StepReport: Sendable {
     /// The simulator's action statuses for this step's command.
     public var statuses: [JSONValue] = []
     public var failures: [String] = []
+    /// Things a person should know that are not failures (a step that started late).
+    public var notes: [String] = []
     /// A step that moved on once its command was acknowledged (`until: sent`): its command, checked later.
     var pendingCommand: String?
 
@@ -45,6 +47,7 @@ public struct StepReport: Sendable {
         if let l = latencyMs { s += " \(Int(l.rounded())) ms" }
         if let a = simStartS, let b = simEndS { s += "  sim \(fmtS(a))→\(fmtS(b)) s" }
         s += passed ? "  PASS" : "  FAIL: " + failures.joined(separator: "; ")
+        if !notes.isEmpty { s += " (" + notes.joined(separator: "; ") + ")" }
         return s
     }
 
@@ -61,6 +64,7 @@ public struct StepReport: Sendable {
         f.append(("statuses", .array(statuses)))
         f.append(("passed", .bool(passed)))
         f.append(("failures", .array(failures.map { .string($0) })))
+        f.append(("notes", .array(notes.map { .string($0) })))
         return .object(f)
     }
 }

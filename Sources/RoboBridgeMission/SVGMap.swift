@@ -43,9 +43,15 @@ struct SVGMap {
             out += "<line x1=\"\(X(d.from.x))\" y1=\"\(Y(d.from.y))\" x2=\"\(X(d.to.x))\" y2=\"\(Y(d.to.y))\" stroke=\"#a0522d\" stroke-width=\"4\"\(open ? " stroke-dasharray=\"4 4\"" : "")><title>\(d.name) (\(open ? "open" : "closed"))</title></line>\n"
         }
         let obstacles = report.end.values.first?["obstacles"]?.arrayValue ?? []
+        let startObstacles = Set((report.start.values.first?["obstacles"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
         for o in obstacles {
             guard let x = o["position"]?["x"]?.numberValue, let y = o["position"]?["y"]?.numberValue, let r = o["radius"]?.numberValue else { continue }
-            out += "<circle cx=\"\(X(x))\" cy=\"\(Y(y))\" r=\"\(String(format: "%.1f", r * s))\" fill=\"#c9c2b8\"><title>\(esc(o["name"]?.stringValue ?? "obstacle"))</title></circle>\n"
+            let name = o["name"]?.stringValue ?? "obstacle"
+            // One put in the way during the mission: hatched outline, labelled.
+            let added = !startObstacles.contains(name)
+            let style = added ? "fill=\"#f3e3c3\" stroke=\"#b7791f\" stroke-width=\"2\" stroke-dasharray=\"4 3\"" : "fill=\"#c9c2b8\""
+            out += "<circle cx=\"\(X(x))\" cy=\"\(Y(y))\" r=\"\(String(format: "%.1f", r * s))\" \(style)><title>\(esc(name))\(added ? " (put in the way during the mission)" : "")</title></circle>\n"
+            out += "<text x=\"\(X(x))\" y=\"\(Y(y))\" dy=\"4\" text-anchor=\"middle\" fill=\"#6b6155\" font-size=\"\(Int(font * 0.85))\">\(esc(name))\(added ? " (added)" : "")</text>\n"
         }
         for p in w.places {
             out += "<circle cx=\"\(X(p.position.x))\" cy=\"\(Y(p.position.y))\" r=\"4\" fill=\"#2b6cb0\"/><text x=\"\(X(p.position.x))\" y=\"\(Y(p.position.y))\" dx=\"6\" dy=\"-4\" fill=\"#2b6cb0\">\(esc(p.name))</text>\n"
@@ -108,7 +114,7 @@ struct SVGMap {
             }
         }
         let title = "\(report.mission) — \(report.passed ? "passed" : "FAILED") (\(report.steps.filter(\.passed).count)/\(report.steps.count) steps), sim \(fmtS(report.simS)) s"
-        let key = "Hollow circles: objects at the start; filled: at the end; dotted: how far they moved. Numbers: where each step began (red: failed). Grey discs: obstacles."
+        let key = "Objects: hollow at the start, filled at the end, dotted where they moved. Numbers: where steps began (red: failed). Discs: obstacles (dashed: added)."
         out += "<text x=\"8\" y=\"\(Int(height) + 16)\" fill=\"#333\" font-weight=\"bold\">\(esc(title))</text>\n"
         out += "<text x=\"8\" y=\"\(Int(height) + 34)\" fill=\"#555\" font-size=\"11\">\(esc(key))</text>\n</svg>\n"
         return out
