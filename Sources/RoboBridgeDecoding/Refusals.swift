@@ -61,7 +61,6 @@ public struct Refusals {
             for (group, verbs) in Self.capabilityVerbs where !capabilities.contains(group) && verbs.contains(w) {
                 // "take off" is a flight verb, "take" alone is not one.
                 if group == "fly", w == "take", i + 1 >= words.count || words[i + 1] != "off" { continue }
-                if group != "fly", w == "take" { continue }
                 let phrase = w == "take" ? "take off" : w
                 return "\(robotId) cannot \(phrase): none of its actions does that"
             }
@@ -93,7 +92,7 @@ public struct Refusals {
             // Named after a preposition ("to the garage"), or the plan names something else instead, or the model found
             // nothing to do and the phrase is what a fetching verb asks for ("grab the purple vase").
             let before = i > 0 && words[i - 1] == "up" && i > 1 ? words[i - 2] : i > 0 ? words[i - 1] : ""
-            let fetched = Self.capabilityVerbs.first { $0.0 == "pick" }!.1.contains(before)
+            let fetched = Self.fetchVerbs.contains(before)
             guard afterPreposition || substituted || (calls.isEmpty && fetched) else { continue }
             let kind = afterPreposition ? "place"
                 : calls.flatMap(\.arguments).compactMap { a -> String? in if case .string(let s) = a.value { classOf[s] } else { nil } }.first ?? "object"
@@ -147,6 +146,9 @@ public struct Refusals {
         ("photo", ["photo", "photograph", "picture", "snapshot", "film", "shot", "pic", "snap"]),
         ("speak", ["say", "speak", "talk", "announce", "tell", "sing", "shout", "greet"]),
     ]
+
+    /// The verbs that ask for an object to be fetched (the "pick" kind).
+    static let fetchVerbs = capabilityVerbs.first { $0.0 == "pick" }!.1
 
     /// Plain English words that name nothing: articles, pronouns, prepositions, auxiliaries, politeness, time,
     /// quantities, and the verbs of asking.

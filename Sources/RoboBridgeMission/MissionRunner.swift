@@ -152,7 +152,7 @@ public struct MissionRunner {
                 result.failures = ["\(error)"]
             }
             if let t = result.simEndS, t > mission.timeLimitS {
-                result.failures.append("past the mission's time limit of \(fmtS(mission.timeLimitS)) s (sim time \(fmtS(t)) s)")
+                result.failures.append("past the mission's time limit of \(fmt(mission.timeLimitS)) s (sim time \(fmt(t)) s)")
             }
             if let p = pending {
                 let settled = await settle(p.step, p.report, crew: &crews[p.crew])
@@ -223,7 +223,7 @@ public struct MissionRunner {
             let now = try await waitForSimTime(at, crew: crew)
             // A step due at a time already past starts at once, and says so.
             let late = (now["time_s"]?.numberValue ?? 0) - crew.epoch - at
-            if late > 0.5 { r.notes.append("due at \(fmtS(at)) s, started \(fmtS(late)) s late: the previous step ran past it") }
+            if late > 0.5 { r.notes.append("due at \(fmt(at)) s, started \(fmt(late)) s late: the previous step ran past it") }
         }
         var state = try await crew.sim.state(since: Int.max)
         let t0 = (state["time_s"]?.numberValue ?? 0) - crew.epoch
@@ -270,9 +270,9 @@ public struct MissionRunner {
                     if now > deadline || ContinuousClock.now - wall0 > wallLimit {
                         if step.until == .done {
                             let what = state["running"]?["action"]?.stringValue.map { ", \($0) still running" } ?? ""
-                            r.failures.append("not finished within \(fmtS(step.timeoutS)) s of simulated time\(what)")
+                            r.failures.append("not finished within \(fmt(step.timeoutS)) s of simulated time\(what)")
                         } else {
-                            r.failures.append("the robot did not start within \(fmtS(step.timeoutS)) s of simulated time")
+                            r.failures.append("the robot did not start within \(fmt(step.timeoutS)) s of simulated time")
                         }
                         break
                     }
@@ -376,7 +376,7 @@ public struct MissionRunner {
                 let isWaypoint = world.waypoints.contains { $0.name == place }
                 let tolerance = isWaypoint ? 2.0 : isSurface ? 0.9 : 0.5
                 let d = ((here.x - p.position.x) * (here.x - p.position.x) + (here.y - p.position.y) * (here.y - p.position.y)).squareRoot()
-                if d > tolerance { failures.append("robot \(fmtS(d)) m from \(place) (within \(fmtS(tolerance)) m expected)") }
+                if d > tolerance { failures.append("robot \(fmt(d)) m from \(place) (within \(fmt(tolerance)) m expected)") }
             case .holding(let want):
                 let held = state["held"]?.stringValue
                 if held != want { failures.append("holding \(held ?? "nothing"), expected \(want ?? "nothing")") }
@@ -390,19 +390,19 @@ public struct MissionRunner {
                 let sameRoom = isRoom && o.on.flatMap { world.place(named: $0)?.room } == p.room
                 let d = ((o.x - p.position.x) * (o.x - p.position.x) + (o.y - p.position.y) * (o.y - p.position.y)).squareRoot()
                 if !(sameRoom || (isRoom && o.on == nil && d <= 1.5)) {
-                    failures.append("\(object) is \(o.on.map { "on \($0)" } ?? "at (\(fmtS(o.x)), \(fmtS(o.y)))"), expected at \(place)")
+                    failures.append("\(object) is \(o.on.map { "on \($0)" } ?? "at (\(fmt(o.x)), \(fmt(o.y)))"), expected at \(place)")
                 }
             case .altitude(let lo, let hi):
-                if here.z < lo - 1e-6 || here.z > hi + 1e-6 { failures.append("altitude \(fmtS(here.z)) m, expected \(fmtS(lo))–\(fmtS(hi)) m") }
+                if here.z < lo - 1e-6 || here.z > hi + 1e-6 { failures.append("altitude \(fmt(here.z)) m, expected \(fmt(lo))–\(fmt(hi)) m") }
             case .landed(let want):
                 let airborne = state["airborne"]?.boolValue ?? false
-                if airborne == want { failures.append(want ? "still in the air at \(fmtS(here.z)) m" : "on the ground") }
+                if airborne == want { failures.append(want ? "still in the air at \(fmt(here.z)) m" : "on the ground") }
             case .actions(let names):
                 let got = r.plan.map { String($0.prefix { $0 != "(" }) }
                 if got != names { failures.append("actions [\(got.joined(separator: ", "))], expected [\(names.joined(separator: ", "))]") }
             case .batteryAbove(let b):
                 let got = state["battery_percent"]?.numberValue ?? 0
-                if got <= b { failures.append("battery \(fmtS(got))%, expected above \(fmtS(b))%") }
+                if got <= b { failures.append("battery \(fmt(got))%, expected above \(fmt(b))%") }
             case .photoOf(let subject):
                 let photos = (state["photos"]?.arrayValue ?? []).filter { ($0["time_s"]?.numberValue ?? 0) >= (r.simStartS ?? 0) + epoch }
                 if !photos.contains(where: { ($0["subject"]?.stringValue ?? "").lowercased().contains(subject.lowercased()) }) {
@@ -410,7 +410,7 @@ public struct MissionRunner {
                 }
             case .withinS(let s):
                 let took = (r.simEndS ?? 0) - (r.simStartS ?? 0)
-                if took > s { failures.append("took \(fmtS(took)) s, expected within \(fmtS(s)) s") }
+                if took > s { failures.append("took \(fmt(took)) s, expected within \(fmt(s)) s") }
             case .failure(let text):
                 let failed = r.statuses.filter { $0["status"]?.stringValue == "failed" }.compactMap { $0["detail"]?.stringValue }
                 if !failed.contains(where: { $0.lowercased().contains(text.lowercased()) }) {
@@ -435,7 +435,7 @@ extension Step {
         switch kind {
         case .instruction(let s): "\"\(s)\""
         case .estop: "e-stop"
-        case .wait(let s): "wait \(fmtS(s)) s"
+        case .wait(let s): "wait \(fmt(s)) s"
         case .world(let changes): "world: " + changes.map { c in
             switch c {
             case .moveObject(let o, let to):
@@ -449,9 +449,4 @@ extension Step {
         }.joined(separator: ", ")
         }
     }
-}
-
-func fmtS(_ x: Double) -> String {
-    let r = (x * 10).rounded() / 10
-    return r == r.rounded() ? String(Int(r)) : String(format: "%.1f", r)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import RoboBridgeConfig
 import RoboBridgeProtocol
+import RoboBridgeSim
 
 /// One step's result.
 public struct StepReport: Sendable {
@@ -45,7 +46,7 @@ public struct StepReport: Sendable {
         if !failed.isEmpty { s += " [\(robot): " + failed.joined(separator: "; ") + "]" }
         if let o = outcome { s += "  \(o)\(reason.map { " (\($0))" } ?? "")" }
         if let l = latencyMs { s += " \(Int(l.rounded())) ms" }
-        if let a = simStartS, let b = simEndS { s += "  sim \(fmtS(a))→\(fmtS(b)) s" }
+        if let a = simStartS, let b = simEndS { s += "  sim \(fmt(a))→\(fmt(b)) s" }
         s += passed ? "  PASS" : "  FAIL: " + failures.joined(separator: "; ")
         if !notes.isEmpty { s += " (" + notes.joined(separator: "; ") + ")" }
         return s
@@ -103,7 +104,7 @@ public struct MissionReport: Sendable {
         var rows = steps.map { s -> [String] in
             [String(s.number), clip((robots.count > 1 ? "\(s.robot): " : "") + s.label, 42), clip(s.plan.joined(separator: ", "), 58),
              s.outcome ?? "-", s.latencyMs.map { "\(Int($0.rounded())) ms" } ?? "-",
-             s.simEndS.map { fmtS($0) } ?? "-", s.passed ? "pass" : "FAIL: " + s.failures.joined(separator: "; ")]
+             s.simEndS.map { fmt($0) } ?? "-", s.passed ? "pass" : "FAIL: " + s.failures.joined(separator: "; ")]
         }
         rows.insert(header, at: 0)
         let widths = (0..<header.count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
@@ -116,7 +117,7 @@ public struct MissionReport: Sendable {
         let lat = steps.compactMap(\.latencyMs).sorted()
         let median = lat.isEmpty ? "-" : "\(Int(lat[lat.count / 2].rounded())) ms"
         out.append("")
-        out.append("\(mission): \(passed ? "PASSED" : "FAILED") — \(passedCount)/\(steps.count) steps, sim \(fmtS(simS)) s, wall \(fmtS(wallS)) s at ×\(fmtS(speed)), translation latency median \(median), model \(model)")
+        out.append("\(mission): \(passed ? "PASSED" : "FAILED") — \(passedCount)/\(steps.count) steps, sim \(fmt(simS)) s, wall \(fmt(wallS)) s at ×\(fmt(speed)), translation latency median \(median), model \(model)")
         return out.joined(separator: "\n")
     }
 

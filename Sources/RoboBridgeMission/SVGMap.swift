@@ -1,6 +1,7 @@
 import Foundation
 import RoboBridgeConfig
 import RoboBridgeProtocol
+import RoboBridgeSim
 
 /// The mission drawn on the world's map: walls, doors, places, obstacles, objects at the start (hollow) and
 /// at the end (filled), each robot's trajectory, and numbered markers where each step began.
@@ -113,7 +114,7 @@ struct SVGMap {
                 out += "<g><circle cx=\"\(cx)\" cy=\"\(cy)\" r=\"9\" fill=\"\(fill)\" stroke=\"\(colour)\" stroke-width=\"2\"/><text x=\"\(cx)\" y=\"\(cy)\" dy=\"4\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\" fill=\"\(step.passed ? colour : "#fff")\">\(step.number)</text><title>step \(step.number): \(esc(step.label)) — \(step.passed ? "pass" : "FAIL")</title></g>\n"
             }
         }
-        let title = "\(report.mission) — \(report.passed ? "passed" : "FAILED") (\(report.steps.filter(\.passed).count)/\(report.steps.count) steps), sim \(fmtS(report.simS)) s"
+        let title = "\(report.mission) — \(report.passed ? "passed" : "FAILED") (\(report.steps.filter(\.passed).count)/\(report.steps.count) steps), sim \(fmt(report.simS)) s"
         let key = "Objects: hollow at the start, filled at the end, dotted where they moved. Numbers: where steps began (red: failed). Discs: obstacles (dashed: added)."
         out += "<text x=\"8\" y=\"\(Int(height) + 16)\" fill=\"#333\" font-weight=\"bold\">\(esc(title))</text>\n"
         out += "<text x=\"8\" y=\"\(Int(height) + 34)\" fill=\"#555\" font-size=\"11\">\(esc(key))</text>\n</svg>\n"

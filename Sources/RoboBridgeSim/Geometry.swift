@@ -222,7 +222,7 @@ struct Heap {
 }
 
 /// `2.4`, `-0.35`, `12`: numbers as a person reads them.
-func fmt(_ x: Double, _ digits: Int = 1) -> String {
+package func fmt(_ x: Double, _ digits: Int = 1) -> String {
     let p = pow(10, Double(digits))
     let r = (x * p).rounded() / p
     if r == r.rounded() { return String(Int(r)) }

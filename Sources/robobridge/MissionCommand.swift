@@ -69,7 +69,7 @@ struct MissionCommand: AsyncParsableCommand {
         print("  robots: \(runner.robots.map(\.id).joined(separator: ", ")) · world: \(runner.world.id) · speed ×\(runner.speed) · model: \(runner.model ?? runner.robots[0].model.name)\(m.modelReason.map { " (\($0))" } ?? "")")
         // Translations share the CPU: under another job's load they miss their deadlines (an 800 ms budget), and the
         // steps fail for it. Say so up front rather than leave it to be guessed from the failures.
-        if let busy = Self.cpuBusy(over: .milliseconds(300)), busy > 0.35 {
+        if let busy = await Self.cpuBusy(over: .milliseconds(300)), busy > 0.35 {
             print("  note: the CPU is \(Int(busy * 100))% busy with other work: translations may miss their deadlines and steps fail for it")
         }
         print("  starting the bridge and the simulator…")
@@ -96,7 +96,7 @@ struct MissionCommand: AsyncParsableCommand {
     }
 
     /// The share of CPU time spent busy over `interval` (from /proc/stat), nil where there is none.
-    static func cpuBusy(over interval: Duration) -> Double? {
+    static func cpuBusy(over interval: Duration) async -> Double? {
         func sample() -> (busy: Double, total: Double)? {
             guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = text.split(separator: "\n").first,
                   line.hasPrefix("cpu ") else { return nil }
@@ -107,7 +107,7 @@ struct MissionCommand: AsyncParsableCommand {
             return (total - idle, total)
         }
         guard let a = sample() else { return nil }
-        Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
+        try? await Task.sleep(for: interval)
         guard let b = sample(), b.total > a.total else { return nil }
         return (b.busy - a.busy) / (b.total - a.total)
     }

@@ -15,18 +15,26 @@ struct CorpusTests {
     /// near-tie flips across machines.
     static let exactMatchFloor = 0.88
 
+    /// A corpus's cases, and each robot's file and default world by robot id.
+    static func load(_ corpus: String) throws -> ([CorpusCase], (String) throws -> (Robot, World?)) {
+        var schemas: [String: (Robot, World?)] = [:]
+        for id in ["rover", "drone", "arm"] {
+            let file = root + "/robots/\(id).yaml"
+            let r = try ConfigLoader.loadRobot(file)
+            schemas[id] = (r, try r.defaultWorld.map { try ConfigLoader.loadWorld(ConfigLoader.resolve($0, relativeTo: file)) })
+        }
+        func schema(_ id: String) throws -> (Robot, World?) {
+            guard let s = schemas[id] else { throw UnknownRobot(id: id) }
+            return s
+        }
+        let text = try String(contentsOfFile: root + "/" + corpus, encoding: .utf8)
+        let cases = try text.split(separator: "\n").map { try CorpusCase(json: try JSONValue.parse(String($0)), robot: { try schema($0).0 }) }
+        return (cases, schema)
+    }
+
     @Test func corpusStaysValidAndAccurate() throws {
         let model = try TranslatorTests.model.get()
-        var schemas: [String: (Robot, World?)] = [:]
-        func schema(_ id: String) throws -> (Robot, World?) {
-            if let s = schemas[id] { return s }
-            let r = try ConfigLoader.loadRobot(root + "/robots/\(id).yaml")
-            let w = try r.defaultWorld.map { try ConfigLoader.loadWorld(ConfigLoader.resolve($0, relativeTo: root + "/robots/\(id).yaml")) }
-            schemas[id] = (r, w)
-            return (r, w)
-        }
-        let text = try String(contentsOfFile: root + "/corpus/robots.jsonl", encoding: .utf8)
-        let cases = try text.split(separator: "\n").map { try CorpusCase(json: try JSONValue.parse(String($0)), robot: { try schema($0).0 }) }
+        let (cases, schema) = try Self.load("corpus/robots.jsonl")
         #expect(cases.count >= 200)
         var translators: [String: Translator] = [:]
         var hits = 0, plainPasses = 0, speculativePasses = 0, accepted = 0
@@ -61,16 +69,7 @@ struct CorpusTests {
 
     @Test func testSplitHoldsItsFloor() throws {
         let model = try TranslatorTests.model.get()
-        var schemas: [String: (Robot, World?)] = [:]
-        func schema(_ id: String) throws -> (Robot, World?) {
-            if let s = schemas[id] { return s }
-            let r = try ConfigLoader.loadRobot(root + "/robots/\(id).yaml")
-            let w = try r.defaultWorld.map { try ConfigLoader.loadWorld(ConfigLoader.resolve($0, relativeTo: root + "/robots/\(id).yaml")) }
-            schemas[id] = (r, w)
-            return (r, w)
-        }
-        let text = try String(contentsOfFile: root + "/corpus/test.jsonl", encoding: .utf8)
-        let cases = try text.split(separator: "\n").map { try CorpusCase(json: try JSONValue.parse(String($0)), robot: { try schema($0).0 }) }
+        let (cases, schema) = try Self.load("corpus/test.jsonl")
         #expect(cases.count >= 200)
         #expect(Set(cases.map(\.robot)) == ["rover", "drone", "arm"])
         var translators: [String: Translator] = [:]
@@ -88,3 +87,6 @@ struct CorpusTests {
         #expect(accuracy >= Self.testSplitFloor, "test-split exact match \(accuracy) fell below the floor \(Self.testSplitFloor)")
     }
 }
+
+/// A corpus line names a robot without a bundled robot file.
+struct UnknownRobot: Error { var id: String }
