@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "RoboBridgeServe",
             dependencies: [
-                "RoboBridgeNode", "RoboBridgeDecoding", "RoboBridgeEngine", "RoboBridgeConfig", "RoboBridgeProtocol",
+                "RoboBridgeNode", "RoboBridgeTranslation", "RoboBridgeDecoding", "RoboBridgeEngine", "RoboBridgeConfig", "RoboBridgeProtocol",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -92,10 +92,17 @@ let package = Package(
             name: "RoboBridgeConfig",
             dependencies: [.product(name: "Yams", package: "Yams")]),
 
-        // Schema-constrained decoding: plan grammar, token trie masks, constrained decoder, translator.
+        // Schema-constrained decoding: plan grammar and syntax, token-trie masks, the constrained decoder,
+        // lossless speculation and its model drafter. Knows plans, not instructions.
         .target(
             name: "RoboBridgeDecoding",
             dependencies: ["RoboBridgeConfig", "RoboBridgeEngine", "RoboBridgeProtocol"]),
+
+        // Instruction → plan: normalizer, prompt, example bank, lexicon, refusals, tool sets, the translator
+        // over the constrained decoder, and the evaluation (corpora, BFCL).
+        .target(
+            name: "RoboBridgeTranslation",
+            dependencies: ["RoboBridgeDecoding", "RoboBridgeConfig", "RoboBridgeEngine", "RoboBridgeProtocol"]),
 
         // The command-line tool: parses arguments, calls the libraries.
         .executableTarget(
@@ -105,6 +112,7 @@ let package = Package(
                 "RoboBridgeConfig",
                 "RoboBridgeMessaging",
                 "RoboBridgeDecoding",
+                "RoboBridgeTranslation",
                 "RoboBridgeProtocol",
                 "RoboBridgeNode",
                 "RoboBridgeServe",
@@ -120,10 +128,13 @@ let package = Package(
         .testTarget(name: "RoboBridgeConfigTests", dependencies: ["RoboBridgeConfig"]),
         .testTarget(name: "RoboBridgeDecodingTests", dependencies: ["RoboBridgeDecoding", "RoboBridgeConfig", "RoboBridgeEngine", "RoboBridgeProtocol"]),
         .testTarget(
+            name: "RoboBridgeTranslationTests",
+            dependencies: ["RoboBridgeTranslation", "RoboBridgeDecoding", "RoboBridgeConfig", "RoboBridgeEngine", "RoboBridgeProtocol"]),
+        .testTarget(
             name: "RoboBridgeServeTests",
             dependencies: [
                 "RoboBridgeServe", "RoboBridgeNode", "RoboBridgeMessaging", "RoboBridgeProtocol", "RoboBridgeConfig",
-                "RoboBridgeDecoding", "RoboBridgeEngine",
+                "RoboBridgeTranslation", "RoboBridgeDecoding", "RoboBridgeEngine",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "RoboBridgeSimTests", dependencies: ["RoboBridgeSim", "RoboBridgeConfig", "RoboBridgeProtocol", "RoboBridgeMessaging"]),

@@ -35,7 +35,7 @@ public final class DraftModelDrafter: Drafter {
     }
 
     /// Starts an instruction: decodes its turn after the cached system prompt.
-    func reset(suffix: [Int32], masks: MaskCache) throws {
+    package func reset(suffix: [Int32], masks: MaskCache) throws {
         context.removeTokens(sequence: 0, from: systemCount)
         source.position = systemCount
         self.masks = masks

@@ -10,7 +10,7 @@ public enum PlanText {
         }.joined(separator: "\n")
     }
 
-    static func literal(_ v: ConfigValue) -> String {
+    package static func literal(_ v: ConfigValue) -> String {
         switch v {
         case .number(let d):
             if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }

@@ -96,19 +96,19 @@ public final class Speculation {
 /// tokenized afresh. When no candidate continues the whole plan, a candidate line that continues the
 /// current line is proposed with the lines after it (the drafter resynchronizes after a call it did not
 /// foresee).
-final class CandidateTexts {
+package final class CandidateTexts {
     private let tokenize: (String) -> [Int32]
     private var candidates: [(bytes: [UInt8], tokens: [Int32])] = []
 
-    init(tokenize: @escaping (String) -> [Int32]) { self.tokenize = tokenize }
+    package init(tokenize: @escaping (String) -> [Int32]) { self.tokenize = tokenize }
 
-    func set(_ texts: [String]) {
+    package func set(_ texts: [String]) {
         candidates = texts.map { (Array($0.utf8), tokenize($0)) }
     }
 
-    var isEmpty: Bool { candidates.isEmpty }
+    package var isEmpty: Bool { candidates.isEmpty }
 
-    func propose(_ r: DraftRequest) -> [Int32] {
+    package func propose(_ r: DraftRequest) -> [Int32] {
         for c in candidates where c.bytes.count > r.planBytes.count && c.bytes.starts(with: r.planBytes) {
             if c.tokens.count > r.planTokens.count, c.tokens.starts(with: r.planTokens) {
                 return Array(c.tokens[r.planTokens.count...].prefix(r.limit))

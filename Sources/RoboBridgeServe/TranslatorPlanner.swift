@@ -1,6 +1,7 @@
 import Logging
 import RoboBridgeConfig
 import RoboBridgeDecoding
+import RoboBridgeTranslation
 import RoboBridgeEngine
 import RoboBridgeNode
 import RoboBridgeProtocol

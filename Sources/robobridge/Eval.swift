@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoboBridgeConfig
 import RoboBridgeDecoding
+import RoboBridgeTranslation
 import RoboBridgeEngine
 import RoboBridgeProtocol
 

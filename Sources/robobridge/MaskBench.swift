@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoboBridgeConfig
 import RoboBridgeDecoding
+import RoboBridgeTranslation
 import RoboBridgeEngine
 
 /// Per-token mask cost: the constrained decoder's masks beside llama.cpp's GBNF grammar sampler on the

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoboBridgeConfig
 import RoboBridgeDecoding
+import RoboBridgeTranslation
 import RoboBridgeEngine
 
 /// End-to-end translate latency over a corpus, plain against speculative decoding, in the same run.

@@ -1,3 +1,4 @@
+import RoboBridgeDecoding
 import RoboBridgeConfig
 import RoboBridgeEngine
 
@@ -48,50 +49,6 @@ public struct Translation: Sendable {
             a.totalMs == b.totalMs && a.forwardPasses == b.forwardPasses && a.tokens == b.tokens && a.draftTokens == b.draftTokens
                 && a.acceptedTokens == b.acceptedTokens && a.forcedTokens == b.forcedTokens && a.promptTokens == b.promptTokens
         }
-    }
-}
-
-/// Feeds one sequence of a llama.cpp context at consecutive positions; reads logits in place.
-struct ContextSource: LogitsSource {
-    let context: Context
-    let batch: Batch
-    let sequence: Int32
-    var position: Int
-    private var rows: [UnsafePointer<Float>] = []
-    private var firstRow = 0
-    /// The last row of the last batch.
-    private(set) var lastRow = 0
-
-    init(context: Context, batch: Batch, sequence: Int32, position: Int) {
-        self.context = context
-        self.batch = batch
-        self.sequence = sequence
-        self.position = position
-    }
-
-    mutating func append(_ tokens: [Int32], logitsFrom: Int) throws {
-        batch.clear()
-        for (k, t) in tokens.enumerated() { try batch.add(t, position: position + k, sequences: [sequence], logits: k >= logitsFrom) }
-        // A lone token gets a companion in a scratch sequence: llama.cpp's CPU flash attention splits
-        // the KV cache across threads for a single query row when the cache spans 512 cells or more,
-        // which sums in another order than for two or more rows. The companion keeps every batch on
-        // one path, so a token's logits do not depend on how tokens were batched (lossless speculation).
-        let padded = tokens.count == 1
-        if padded { try batch.add(tokens[0], position: 0, sequences: [Translator.scratch], logits: false) }
-        defer { if padded { context.removeTokens(sequence: Translator.scratch, from: 0) } }
-        try context.decode(batch)
-        position += tokens.count
-        firstRow = logitsFrom
-        lastRow = tokens.count - 1
-        rows = try (logitsFrom..<tokens.count).map { try context.logitsPointer(at: $0) }
-    }
-
-    func logit(_ token: Int32, row: Int) -> Float { rows[row - firstRow][Int(token)] }
-
-    mutating func rollback(_ count: Int) throws {
-        guard count > 0 else { return }
-        position -= count
-        context.removeTokens(sequence: sequence, from: position)
     }
 }
 
@@ -166,8 +123,7 @@ public final class Translator {
     /// (small models copy the nearest example); the others are seen in the cache, where they cost nothing.
     public let retrievedExamples: Int
     private static let working: Int32 = 1
-    /// The sequence of the companion token of single-token batches (see `ContextSource.append`).
-    static let scratch: Int32 = 2
+    static let scratch = ContextSource.scratch
 
     /// - Throws: `EngineError` when the context cannot be made or the prompt cannot be decoded.
     /// - Parameter draftModel: a smaller model with the same vocabulary, added as the last drafter.

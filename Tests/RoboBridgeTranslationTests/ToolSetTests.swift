@@ -1,5 +1,6 @@
 import RoboBridgeConfig
 import RoboBridgeDecoding
+import RoboBridgeTranslation
 import RoboBridgeEngine
 import RoboBridgeProtocol
 import Testing

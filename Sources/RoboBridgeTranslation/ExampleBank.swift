@@ -1,3 +1,4 @@
+import RoboBridgeDecoding
 import RoboBridgeConfig
 
 /// Few-shot examples chosen per instruction. Small models copy the pattern of the example nearest to

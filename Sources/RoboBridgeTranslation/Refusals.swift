@@ -1,3 +1,4 @@
+import RoboBridgeDecoding
 import RoboBridgeConfig
 
 /// Requests a plan must not answer: one that names something the world lacks ("go to the garage" in an apartment

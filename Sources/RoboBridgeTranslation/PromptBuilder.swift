@@ -1,3 +1,4 @@
+import RoboBridgeDecoding
 import RoboBridgeConfig
 
 /// The prompt: a system message describing the robot, its actions and the world, few-shot examples as

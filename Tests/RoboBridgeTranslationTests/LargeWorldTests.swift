@@ -1,6 +1,7 @@
 import Foundation
 import RoboBridgeConfig
 import RoboBridgeDecoding
+import RoboBridgeTranslation
 import RoboBridgeEngine
 import Testing
 

@@ -1,3 +1,4 @@
+import RoboBridgeDecoding
 import RoboBridgeConfig
 
 extension Limits {

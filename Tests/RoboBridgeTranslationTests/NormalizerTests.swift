@@ -1,5 +1,6 @@
 import RoboBridgeConfig
 import RoboBridgeDecoding
+import RoboBridgeTranslation
 import Testing
 
 @Suite("Instruction normalizer")

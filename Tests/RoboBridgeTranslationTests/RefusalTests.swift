@@ -1,5 +1,6 @@
 import RoboBridgeConfig
 import RoboBridgeDecoding
+import RoboBridgeTranslation
 import Testing
 
 /// Refusals read only the robot file, the world and the instruction (no model): what the world or the robot lacks

@@ -1,3 +1,4 @@
+import RoboBridgeDecoding
 import Foundation
 import RoboBridgeConfig
 

@@ -1,3 +1,4 @@
+import RoboBridgeDecoding
 import RoboBridgeConfig
 
 /// A fast deterministic parser of the (normalized) instruction that proposes whole plans, from what the

@@ -1,0 +1,48 @@
+import RoboBridgeEngine
+
+/// Feeds one sequence of a llama.cpp context at consecutive positions; reads logits in place.
+package struct ContextSource: LogitsSource {
+    /// The sequence of the companion token of single-token batches (see `append`).
+    package static let scratch: Int32 = 2
+
+    let context: Context
+    let batch: Batch
+    let sequence: Int32
+    package var position: Int
+    private var rows: [UnsafePointer<Float>] = []
+    private var firstRow = 0
+    /// The last row of the last batch.
+    package private(set) var lastRow = 0
+
+    package init(context: Context, batch: Batch, sequence: Int32, position: Int) {
+        self.context = context
+        self.batch = batch
+        self.sequence = sequence
+        self.position = position
+    }
+
+    package mutating func append(_ tokens: [Int32], logitsFrom: Int) throws {
+        batch.clear()
+        for (k, t) in tokens.enumerated() { try batch.add(t, position: position + k, sequences: [sequence], logits: k >= logitsFrom) }
+        // A lone token gets a companion in a scratch sequence: llama.cpp's CPU flash attention splits
+        // the KV cache across threads for a single query row when the cache spans 512 cells or more,
+        // which sums in another order than for two or more rows. The companion keeps every batch on
+        // one path, so a token's logits do not depend on how tokens were batched (lossless speculation).
+        let padded = tokens.count == 1
+        if padded { try batch.add(tokens[0], position: 0, sequences: [Self.scratch], logits: false) }
+        defer { if padded { context.removeTokens(sequence: Self.scratch, from: 0) } }
+        try context.decode(batch)
+        position += tokens.count
+        firstRow = logitsFrom
+        lastRow = tokens.count - 1
+        rows = try (logitsFrom..<tokens.count).map { try context.logitsPointer(at: $0) }
+    }
+
+    package func logit(_ token: Int32, row: Int) -> Float { rows[row - firstRow][Int(token)] }
+
+    package mutating func rollback(_ count: Int) throws {
+        guard count > 0 else { return }
+        position -= count
+        context.removeTokens(sequence: sequence, from: position)
+    }
+}

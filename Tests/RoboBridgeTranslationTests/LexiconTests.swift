@@ -1,0 +1,35 @@
+import RoboBridgeConfig
+import RoboBridgeDecoding
+import RoboBridgeTranslation
+import Testing
+
+@Suite("Lexicon parser")
+struct LexiconTests {
+    @Test func lexiconParsesFromTheRobotFileAndWorld() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let normalizer = InstructionNormalizer(robot: rover, world: world)
+        let bank = ExampleBank(robot: rover, world: world, normalizer: normalizer)
+        let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: rover).map { (instruction: e.instruction, plan: $0) } }
+        let lexicon = LexiconDrafter(robot: rover, world: world, examples: examples) { _ in [] }
+        #expect(lexicon.templateCount > 10)
+        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        // The robot file's example "bring the apple to the coffee table", with other entities: where the object lies comes from the world.
+        #expect(parse("bring the book to the dining table").contains(
+            "navigate_to(target=\"bedside_table\")\npick(object=\"book\")\nnavigate_to(target=\"dining_table\")\nplace(target=\"dining_table\")"))
+        // Action words with the sign from the parameter's description ("positive is forward", "positive turns left").
+        #expect(parse("move backwards 2 meters") == ["move(distance_m=-2)"])
+        #expect(parse("rotate right 45 degrees") == ["rotate(angle_deg=-45)"])
+        #expect(parse("back up 2 meters") == ["move(distance_m=-2)"])
+        #expect(parse("turn right 30 degrees") == ["rotate(angle_deg=-30)"])
+        #expect(parse("move back 1 meter and turn right 90 degrees") == ["move(distance_m=-1)\nrotate(angle_deg=-90)"])
+        // An object to pick: first where it lies (the robot file's example shows it).
+        #expect(parse("grab the keys") == ["navigate_to(target=\"coffee_table\")\npick(object=\"keys\")"])
+        // Clauses.
+        #expect(parse("go to the kitchen and then dock") == ["navigate_to(target=\"kitchen\")\ndock()"])
+        // Text arguments: the words after the action's own.
+        #expect(parse("say hello") == ["say(text=\"hello\")"])
+        #expect(parse("say goodbye and dock") == ["say(text=\"goodbye\")\ndock()"])
+        // Nothing for what no action serves.
+        #expect(parse("tell me a joke about cats").isEmpty)
+    }
+}
