@@ -67,12 +67,16 @@ public struct ConstrainedDecoder {
     ///   - speculation: drafters to use, or nil for plain decoding.
     ///   - guide: plans a parser found in the instruction; tokens that continue one get a bonus on their
     ///     logit (in both decoding modes alike, so speculation stays lossless). The model still decides.
+    ///   - stopsRepeats: end the plan, without it, where a call comes out identical to the one before it (a small
+    ///     model's runaway repetition; pass false when the instruction asks for a repetition). The rule reads only
+    ///     the plan's bytes, so both decoding modes stop at the same place.
     ///   - committed: called with the plan text so far and a number of calls, as soon as those calls are
     ///     known to be complete and followed by another (the next call's name has begun). Greedy decoding
     ///     never revises a token it took, and verification keeps only the model's own choices, so these
     ///     calls are final: they may be acted on while the rest decodes.
     public func decode<S: LogitsSource>(_ source: inout S, prompt: [Int32] = [], speculation: Speculation? = nil,
-                                        guide: Guide? = nil, committed: (([UInt8], Int) -> Void)? = nil) throws -> Result {
+                                        guide: Guide? = nil, stopsRepeats: Bool = false,
+                                        committed: (([UInt8], Int) -> Void)? = nil) throws -> Result {
         let g = masks.grammar
         var state = GrammarState()
         var out: [Int32] = []
@@ -80,11 +84,13 @@ public struct ConstrainedDecoder {
         var stats = DecodeStats()
         var lastComplete = (tokens: 0, bytes: 0)
         var reported = 0
+        var repeated = false
         func take(_ t: Int32) {
             out.append(t)
             bytes += tokenBytes[Int(t)]
             state = state.advance(tokenBytes[Int(t)], g)!
             if state.canEnd(g) {
+                if stopsRepeats, state.calls >= 2, lastTwoLinesEqual(bytes) { repeated = true; return }
                 lastComplete = (out.count, bytes.count)
             } else if state.calls > reported, let committed {
                 reported = state.calls
@@ -119,6 +125,7 @@ public struct ConstrainedDecoder {
                 take(mask.tokens[0])
                 pending.append(mask.tokens[0])
                 stats.forcedTokens += 1
+                if repeated { break decoding }
                 mask = masks.mask(state)
             }
             if mask.tokens.isEmpty || out.count >= maxTokens { break }  // only the end is left
@@ -163,10 +170,16 @@ public struct ConstrainedDecoder {
                     stats.forcedTokens += 1
                     kept += 1
                     row += 1
+                    if repeated { try settle(); break decoding }
                     continue
                 }
                 guard let c = choose(m, row: row) else { try settle(); break decoding }
                 take(c)
+                if repeated {
+                    if kept < draft.count, draft[kept] == c { kept += 1 }
+                    try settle()
+                    break decoding
+                }
                 if kept < draft.count, draft[kept] == c {
                     kept += 1
                     row += 1
@@ -180,8 +193,8 @@ public struct ConstrainedDecoder {
             if out.count >= maxTokens { break }
         }
         stats.tokens = out.count
-        let finished = state.canEnd(g)
-        if !finished {
+        let finished = repeated || state.canEnd(g)
+        if !finished || repeated {
             out = Array(out.prefix(lastComplete.tokens))
             bytes = Array(bytes.prefix(lastComplete.bytes))
         }
@@ -202,6 +215,16 @@ public struct ConstrainedDecoder {
         try source.append(Array(tokens[start...]), logitsFrom: logitsFrom - start)
         return (start, passes)
     }
+}
+
+/// Whether the plan text ends with two identical lines.
+func lastTwoLinesEqual(_ bytes: [UInt8]) -> Bool {
+    var end = bytes.count
+    while end > 0, bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+    guard let split = bytes[..<end].lastIndex(of: UInt8(ascii: "\n")) else { return false }
+    let last = bytes[(split + 1)..<end]
+    let start = bytes[..<split].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+    return bytes[start..<split].elementsEqual(last)
 }
 
 /// Plans found in the instruction by a parser (`LexiconDrafter`), as plan text, and the logit bonus

@@ -19,6 +19,7 @@ extension PlanGrammar {
                     case .boolean: "(\"true\" | \"false\")"
                     case .text(let maxLength): "\"\\\"\" [^\"\\\\\\x00-\\x1F\\x7F]{1,\(maxLength)} \"\\\"\""
                     case .choice(let values): "(" + values.map { "\"\\\"\" " + lit($0) + " \"\\\"\"" }.joined(separator: " | ") + ")"
+                    case .literal(let values): "(" + values.map(lit).joined(separator: " | ") + ")"
                     case .list(let item, _, _): "\"[\" (" + value(item) + " (\", \" " + value(item) + ")*)? \"]\""
                     }
                 }

@@ -8,6 +8,7 @@ import RoboBridgeConfig
 ///     value := number in [min, max] (≤ 3 decimals) | integer in [min, max] | true | false
 ///            | "\"" text of ≤ max_length characters, no quote or backslash "\""
 ///            | "\"" one of the enum's values or the world's entities of its class "\""
+///            | one of a list of unquoted literals (numbers a request wrote, for tool sets)
 ///            | "[" [value (", " value)*] "]"             arrays: between min and max items of one scalar kind
 ///
 /// Everything the grammar lets through is a valid call of the robot with valid arguments.
@@ -19,6 +20,16 @@ public struct PlanGrammar: Sendable {
             case boolean
             case text(maxLength: Int)
             case choice([[UInt8]])
+            /// Unquoted literals, one of them (numbers as a request wrote them: `-3`, `0.05`, `12000`).
+            case literal([[UInt8]])
+
+            /// The values of a choice or literal kind.
+            var values: [[UInt8]]? {
+                switch self {
+                case .choice(let v), .literal(let v): v
+                default: nil
+                }
+            }
             /// An array: "[" items separated by ", " "]", between `minItems` and `maxItems` of them.
             indirect case list(item: Kind, minItems: Int, maxItems: Int)
         }
@@ -36,6 +47,11 @@ public struct PlanGrammar: Sendable {
     public var maxCalls: Int
     /// Calls (indices into `calls`) that may not start a plan: the robot's state rules them out now.
     public var notFirst: Set<Int> = []
+    /// Whether "none" may be the plan (false: at least one call).
+    public var allowsNone = true
+    /// When set, a call gives each value of a choice or literal kind at most once (two parameters, or two items,
+    /// with the same value), except the values listed here (a request that writes a value twice may use it twice).
+    public var distinctValues: Set<[UInt8]>?
 
     /// The literal that stands for "no action".
     public static let none = Array("none".utf8)
@@ -103,6 +119,8 @@ public struct GrammarState: Hashable, Sendable {
     /// 4 after its ","; and the items completed.
     var listStep: UInt8 = 0
     var items: Int16 = 0
+    /// Choice and literal values given so far in this call (kept only with `PlanGrammar.distinctValues`).
+    var used: [[UInt8]] = []
 
     public init() {}
 
@@ -157,13 +175,14 @@ public struct GrammarState: Hashable, Sendable {
                 s.call = i
                 s.param = -1
                 s.prefix = []
+                s.used = []
                 // Straight to ")" when no parameter is required and there are none, else a parameter name.
                 s.phase = .paramName
                 return s
             }
             // Checked before anything is copied: most bytes are refused here.
             guard g.calls.indices.contains(where: { (calls > 0 || !g.notFirst.contains($0)) && GrammarState.extends(g.calls[$0].name, prefix, with: b) })
-                || (calls == 0 && GrammarState.extends(PlanGrammar.none, prefix, with: b)) else { return nil }
+                || (calls == 0 && g.allowsNone && GrammarState.extends(PlanGrammar.none, prefix, with: b)) else { return nil }
             s.prefix.append(b)
             if calls == 0, s.prefix == PlanGrammar.none {
                 s.phase = .noneDone
@@ -256,7 +275,7 @@ public struct GrammarState: Hashable, Sendable {
         if case .list(let item, let minItems, let maxItems) = kind {
             return advanceList(b, item: item, minItems: minItems, maxItems: maxItems, g)
         }
-        switch scalarByte(b, kind, end: UInt8(ascii: ")")) {
+        switch scalarByte(b, kind, end: UInt8(ascii: ")"), g) {
         case .refused: return nil
         case .inside(let s): return s
         case .closed(var t, let reprocess):
@@ -280,7 +299,7 @@ public struct GrammarState: Hashable, Sendable {
                 return s
             }
             s.listStep = 2
-            switch s.scalarByte(b, item, end: UInt8(ascii: "]")) {
+            switch s.scalarByte(b, item, end: UInt8(ascii: "]"), g) {
             case .refused: return nil
             case .inside(let t): return t
             case .closed(var t, let reprocess):
@@ -291,6 +310,10 @@ public struct GrammarState: Hashable, Sendable {
         case 3:
             if b == UInt8(ascii: ",") {
                 guard Int(items) < maxItems else { return nil }
+                // No further item when every value an item could take is already given (distinct values).
+                if g.distinctValues != nil, let values = item.values, !values.contains(where: { !used.contains($0) || g.distinctValues!.contains($0) }) {
+                    return nil
+                }
                 s.listStep = 4
                 return s
             }
@@ -314,8 +337,15 @@ public struct GrammarState: Hashable, Sendable {
         case closed(GrammarState, reprocess: Bool)
     }
 
-    private func scalarByte(_ b: UInt8, _ kind: PlanGrammar.Param.Kind, end: UInt8) -> ScalarStep {
+    private func scalarByte(_ b: UInt8, _ kind: PlanGrammar.Param.Kind, end: UInt8, _ g: PlanGrammar) -> ScalarStep {
         var s = self
+        /// Whether a complete choice or literal may be given here, noting it as used.
+        func fresh(_ s: inout GrammarState, _ values: [[UInt8]]) -> Bool {
+            guard g.distinctValues != nil else { return true }
+            guard s.isAvailable(s.prefix, among: values, g) else { return false }
+            s.used.append(s.prefix)
+            return true
+        }
         let ends = b == UInt8(ascii: ",") || b == end
         let closed = { () -> GrammarState in
             var t = s
@@ -356,6 +386,13 @@ public struct GrammarState: Hashable, Sendable {
                 return s.text.canClose ? .closed(closed(), reprocess: false) : .refused
             }
             return s.text.take(b, maxLength: maxLength) ? .inside(s) : .refused
+        case .literal(let values):
+            if ends {
+                return values.contains(s.prefix) && fresh(&s, values) ? .closed(closed(), reprocess: true) : .refused
+            }
+            guard values.contains(where: { GrammarState.extends($0, prefix, with: b) && isAvailable($0, among: values, g) }) else { return .refused }
+            s.prefix.append(b)
+            return .inside(s)
         case .choice(let values):
             if !s.quoted {
                 guard b == UInt8(ascii: "\"") else { return .refused }
@@ -363,14 +400,22 @@ public struct GrammarState: Hashable, Sendable {
                 return .inside(s)
             }
             if b == UInt8(ascii: "\"") {
-                return values.contains(s.prefix) ? .closed(closed(), reprocess: false) : .refused
+                return values.contains(s.prefix) && fresh(&s, values) ? .closed(closed(), reprocess: false) : .refused
             }
-            guard values.contains(where: { GrammarState.extends($0, prefix, with: b) }) else { return .refused }
+            guard values.contains(where: { GrammarState.extends($0, prefix, with: b) && isAvailable($0, among: values, g) }) else { return .refused }
             s.prefix.append(b)
             return .inside(s)
         case .list:
             return .refused  // arrays hold scalars only
         }
+    }
+
+    /// With distinct values: a value not given yet in this call, or one the request writes twice, or any value once
+    /// all are given (a parameter is never left with nothing to take: no dead end).
+    func isAvailable(_ v: [UInt8], among values: [[UInt8]], _ g: PlanGrammar) -> Bool {
+        guard let repeatable = g.distinctValues else { return true }
+        if !used.contains(v) || repeatable.contains(v) { return true }
+        return values.allSatisfy { used.contains($0) && !repeatable.contains($0) }
     }
 
     /// The state after a byte string, or nil.

@@ -82,7 +82,8 @@ public enum Evaluation {
         guard a.name == b.name, a.arguments.count == b.arguments.count else { return false }
         return zip(a.arguments, b.arguments).allSatisfy { x, y in
             guard x.name == y.name else { return false }
-            if let p = x.value.numeric, let q = y.value.numeric { return abs(p - q) < 1e-6 }
+            // Plans write numbers with at most 3 decimals: 0.6096 m is written 0.61.
+            if let p = x.value.numeric, let q = y.value.numeric { return abs(p - q) <= 0.0005 + 1e-9 }
             return x.value == y.value
         }
     }

@@ -13,9 +13,15 @@ public struct InstructionNormalizer: Sendable {
     private let longestPhrase: Int
     /// Words known to the robot and world, for typo correction.
     private let known: Set<String>
+    /// Real words (the model vocabulary's whole-word tokens): never taken for a typo ("make" is not "lake").
+    private let dictionary: Set<String>
     private let targetLengthUnit: String?
+    private let hasSpeed: Bool
+    private let turnsInDegrees: Bool
 
-    public init(robot: Robot, world: World?) {
+    /// - Parameter dictionary: real words, lower-case, that are never corrected (see `words(ofVocabulary:)`).
+    public init(robot: Robot, world: World?, dictionary: Set<String> = []) {
+        self.dictionary = dictionary
         var phrases: [[String]: String] = [:]
         var known = Set<String>()
         func words(_ s: String) -> [String] {
@@ -50,6 +56,8 @@ public struct InstructionNormalizer: Sendable {
         })
         let units = robot.actions.flatMap(\.parameters).compactMap(\.unit)
         targetLengthUnit = units.first { ["m", "cm", "mm"].contains($0) }
+        hasSpeed = units.contains("m/s")
+        turnsInDegrees = units.contains("deg")
     }
 
     public func normalize(_ instruction: String) -> String {
@@ -87,8 +95,19 @@ public struct InstructionNormalizer: Sendable {
     /// Stems of known words that carry an inflection ("charging" → "charg").
     private let inflectionStems: Set<String>
 
+    /// The whole lower-case words of a vocabulary (tokens that are a space and four or more letters): a dictionary of
+    /// the language the model was trained on, for telling a typo from a word.
+    public static func words(ofVocabulary tokenBytes: [[UInt8]]) -> Set<String> {
+        Set(tokenBytes.compactMap { b in
+            guard b.count >= 5, b[0] == 0x20, b.dropFirst().allSatisfy({ (0x61...0x7A).contains($0) }) else { return nil }
+            return String(decoding: b.dropFirst(), as: UTF8.self)
+        })
+    }
+
     private func correct(_ word: String) -> String {
-        guard word.count >= 4, word.allSatisfy(\.isLetter), !known.contains(word), !Self.common.contains(word) else { return word }
+        guard word.count >= 4, word.allSatisfy(\.isLetter), !known.contains(word), !Self.common.contains(word), !dictionary.contains(word) else {
+            return word
+        }
         // Another inflection of a known word is no typo: "charge" beside "charging" (stem "charg").
         if inflectionStems.contains(where: { word.hasPrefix($0) }) { return word }
         var best: (String, Int)?
@@ -104,17 +123,20 @@ public struct InstructionNormalizer: Sendable {
         "seconds", "take", "bring", "grab", "fetch", "drive", "move", "come", "photo", "picture", "land", "slow", "fast", "faster",
         "slower", "half", "quarter", "around", "about", "that", "this", "them", "it's", "your", "you", "tell", "time", "weather"]
 
+    /// Edit distance with adjacent transpositions ("blcok" is one edit from "block").
     static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
-        var prev = Array(0...b.count), cur = prev
-        for i in 1...max(1, a.count) where !a.isEmpty {
-            cur[0] = i
-            for j in 1...max(1, b.count) where !b.isEmpty {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
             }
-            swap(&prev, &cur)
         }
-        return a.isEmpty ? b.count : prev[b.count]
+        return d[a.count][b.count]
     }
 
     static let units: [String: Int] = ["zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -169,20 +191,53 @@ public struct InstructionNormalizer: Sendable {
         v == v.rounded() ? String(Int(v)) : String(v)
     }
 
-    /// "20 cm" → "0.2 m" (when the robot's lengths are in metres), "2 minutes" → "120 seconds".
+    /// Units converted to the robot's: lengths to the unit of its length parameters ("20 cm" → "0.2 m", "0.1 m" →
+    /// "10 cm", "2 inches" → "5.08 cm"), speeds to m/s ("1.8 km/h" → "0.5 m s"), minutes to seconds, and turns to
+    /// degrees where it turns in degrees ("a quarter turn" → "90 degrees", "turn around" → "turn 180 degrees").
     private func convertUnits(_ t: [String]) -> [String] {
         var out = t
-        let toMetres: [String: Double] = ["cm": 0.01, "centimeter": 0.01, "centimeters": 0.01, "centimetre": 0.01, "centimetres": 0.01,
-                                          "mm": 0.001, "millimeters": 0.001, "millimetres": 0.001, "feet": 0.3048, "foot": 0.3048, "ft": 0.3048]
-        for i in out.indices.dropLast() {
+        let metres: [String: Double] = ["m": 1, "meter": 1, "meters": 1, "metre": 1, "metres": 1,
+                                        "cm": 0.01, "centimeter": 0.01, "centimeters": 0.01, "centimetre": 0.01, "centimetres": 0.01,
+                                        "mm": 0.001, "millimeter": 0.001, "millimeters": 0.001, "millimetre": 0.001, "millimetres": 0.001,
+                                        "feet": 0.3048, "foot": 0.3048, "ft": 0.3048, "inch": 0.0254, "inches": 0.0254]
+        let target: [String: Double] = ["m": 1, "cm": 0.01, "mm": 0.001]
+        var i = 0
+        while i + 1 < out.count {
+            defer { i += 1 }
             guard let v = Double(out[i]) else { continue }
             let unit = out[i + 1]
-            if targetLengthUnit == "m", let f = toMetres[unit] {
-                out[i] = Self.format((v * f * 1000).rounded() / 1000)
+            let next = i + 2 < out.count ? out[i + 2] : ""
+            // Speeds: "km/h" (tokenized "km h"), "kph", "kmh", "mph" → m/s.
+            if hasSpeed, unit == "km" && ["h", "hr", "hour"].contains(next) || ["kph", "kmh", "mph"].contains(unit) {
+                let mps = unit == "mph" ? v * 0.44704 : v / 3.6
+                out[i] = Self.format((mps * 1000).rounded() / 1000)
                 out[i + 1] = "m"
+                if unit == "km" { out[i + 2] = "s" } else { out.insert("s", at: i + 2) }
+                continue
+            }
+            if let to = targetLengthUnit, let scale = target[to], let f = metres[unit], f != scale, !(next == "s" || next == "per") || to == "m" {
+                out[i] = Self.format((v * f / scale * 1000).rounded() / 1000)
+                out[i + 1] = to
             } else if ["minute", "minutes", "min", "mins"].contains(unit) {
                 out[i] = Self.format(v * 60)
                 out[i + 1] = "seconds"
+            } else if turnsInDegrees, ["turn", "turns", "revolution", "revolutions", "rotation", "rotations"].contains(unit) {
+                out[i] = Self.format(v * 360)
+                out[i + 1] = "degrees"
+            }
+        }
+        // "turn around", "spin around", "about face", "u turn": half a turn.
+        if turnsInDegrees {
+            var k = 0
+            while k + 1 < out.count {
+                // (Not when the clause gives its own angle: "spin around to the left by 90 degrees".)
+                let clause = out[(k + 2)...].prefix { !["and", "then", ",", "-"].contains($0) }
+                if ["turn", "spin", "rotate"].contains(out[k]), out[k + 1] == "around", !clause.contains(where: { Double($0) != nil }) {
+                    out.replaceSubrange(k...(k + 1), with: [out[k], "180", "degrees"])
+                } else if ["about", "u"].contains(out[k]), ["face", "turn"].contains(out[k + 1]) {
+                    out.replaceSubrange(k...(k + 1), with: ["turn", "180", "degrees"])
+                }
+                k += 1
             }
         }
         return out

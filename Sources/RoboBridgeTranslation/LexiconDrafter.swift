@@ -241,9 +241,32 @@ public final class LexiconDrafter: Drafter {
             var w: [String: Int] = [:]
             for d in words where actionsWith[d] == 1 { w[d] = 1 }
             for n in a.name.split(separator: "_") { w[Self.stem(String(n))] = 2 }
+            // Everyday synonyms of its words, where no other action has them ("announce" for say, "touch" for land).
+            for (word, weight) in w {
+                for syn in Self.synonyms[word] ?? [] where actionsWith[Self.stem(syn)] == nil && w[Self.stem(syn)] == nil { w[Self.stem(syn)] = weight }
+            }
             return (a, w)
         }
     }()
+
+    /// Everyday English verbs for what robot actions are usually called (by the stem of the word a robot file uses).
+    /// General language, not any corpus: a file that calls its action otherwise gets none of these.
+    static let synonyms: [String: [String]] = [
+        "say": ["announce", "speak", "utter", "shout", "declare"],
+        "speak": ["say", "announce", "utter"],
+        "land": ["touch", "touchdown", "alight"],
+        "dock": ["charge", "recharge", "plug"],
+        "navigate": ["head", "travel", "proceed", "swing", "visit"],
+        "photo": ["photograph", "snap", "shoot", "capture", "picture"],
+        "picture": ["photograph", "snap", "shoot", "capture", "photo"],
+        "hover": ["hang", "linger", "loiter"],
+        "count": ["tally", "many"],
+        "pick": ["grab", "grasp", "collect"],
+        "place": ["put", "deposit", "set"],
+        "release": ["let", "drop", "open"],
+        "takeoff": ["launch", "liftoff", "airborne"],
+        "speed": ["pace", "velocity", "faster", "slower"],
+    ]
 
     /// Whether an instruction word and an action word are forms of one word: equal stems, or one the
     /// start of the other with at least five letters in common ("photograph" / "photo"), or the same
@@ -323,7 +346,7 @@ public final class LexiconDrafter: Drafter {
             }
         }
         // "back" also covers "backward(s)"; "right" stays "right".
-        if out.contains("back") { out.formUnion(["backward", "backwards"]) }
+        if out.contains("back") { out.formUnion(["backward", "backwards", "reverse", "rearward", "rearwards"]) }
         if out.contains("forward") { out.formUnion(["forwards", "ahead"]) }
         return out
     }

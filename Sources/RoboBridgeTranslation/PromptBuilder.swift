@@ -14,6 +14,7 @@ public struct PromptBuilder: Sendable {
     }
 
     public var systemMessage: String {
+        if robot.kind == "tools" { return toolsSystemMessage }
         var s = "You turn instructions for a robot into action calls. \(robot.description)\n"
         s += "Actions:\n"
         for a in robot.actions {
@@ -43,6 +44,23 @@ public struct PromptBuilder: Sendable {
             if let start = world.robotStart.place { s += "The robot is at \(start).\n" }
         }
         s += "Answer with one call per line, using only these actions and names. To fetch an object, go to where it is, pick it, go to the target, place it. Answer none if the request cannot be done with these actions."
+        return s
+    }
+
+    /// For a tool set: each function with its parameters' types, whether they are required, and their descriptions
+    /// (a function's parameters are only as good as what they say), and how to fill them.
+    var toolsSystemMessage: String {
+        var s = "You answer a request by calling functions. Functions:\n"
+        for a in robot.actions {
+            s += "- \(a.name)(" + a.parameters.map(\.name).joined(separator: ", ") + "): \(a.description)\n"
+            for p in a.parameters {
+                let type = p.list != nil ? "list" : p.kind == .enum ? "one of " + (p.values ?? []).joined(separator: ", ") : p.kind.rawValue
+                s += "  \(p.name) (\(type)\(p.required ? "" : ", optional"))" + (p.description.isEmpty ? "" : ": \(p.description)") + "\n"
+            }
+        }
+        s += "Answer with one call per line, name(param=value, ...). Copy each value from the request: text exactly as written, "
+        s += "between quotes; numbers as written. Give an optional parameter only when the request says it. One call per thing asked; "
+        s += "answer none if no function does what the request asks."
         return s
     }
 

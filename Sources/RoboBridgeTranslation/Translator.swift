@@ -96,9 +96,14 @@ public final class Translator {
     /// decodes as what it asks ("take off to 100 m" → takeoff(100)) and is refused naming the limit, instead of
     /// being turned into another action or a number that fits. Nothing out of range is ever returned as a plan.
     private let decodingRobot: Robot
+    /// A tool set (OpenAI functions, no world): requests are shown to the model as written, and arguments are
+    /// grounded in the request's characters (`ToolGrounding`); refusals of missing entities do not apply.
+    public var isToolSet: Bool { robot.kind == "tools" && baseWorld == nil }
     /// Grammar grounding on (the default): see `grounding(for:)`.
     public var groundsGrammar = true
     private var normalizer: InstructionNormalizer
+    /// The model vocabulary's whole words: the normalizer does not correct them.
+    private let dictionary: Set<String>
     private let stopWords: StopWordMatcher
     private let maxTokens: Int
     private let bank: ExampleBank
@@ -145,7 +150,8 @@ public final class Translator {
         trie = TokenTrie(tokenBytes: tokenBytes, endTokens: Array(ends).sorted())
         decodingRobot = Limits.widened(robot)
         masks = MaskCache(trie: trie, grammar: PlanGrammar(robot: decodingRobot, world: world))
-        normalizer = InstructionNormalizer(robot: robot, world: world)
+        dictionary = InstructionNormalizer.words(ofVocabulary: tokenBytes)
+        normalizer = InstructionNormalizer(robot: robot, world: world, dictionary: dictionary)
         refusals = Refusals(robot: robot, world: world)
         stopWords = StopWordMatcher(robot.stopWords)
         maxTokens = robot.model.maxTokens
@@ -225,7 +231,7 @@ public final class Translator {
     public func update(world new: World) {
         guard new != world else { return }
         world = new
-        normalizer = InstructionNormalizer(robot: robot, world: new)
+        normalizer = InstructionNormalizer(robot: robot, world: new, dictionary: dictionary)
         refusals = Refusals(robot: robot, world: new)
         let vocab = model.vocabulary
         let tokenize: (String) -> [Int32] = { (try? vocab.tokenize($0, addSpecial: false, parseSpecial: false)) ?? [] }
@@ -334,10 +340,28 @@ public final class Translator {
         let nearest = fresh.last.map { $0.instruction + afterUser + $0.plan + afterAssistant } ?? ""
         // A large world is not listed in the system prompt: the entities the instruction names come with it.
         let note = [prompt.worldNote(for: normalized), changeNote(for: normalized)].compactMap { $0 }.map { $0 + "\n" }.joined()
-        let suffix = try model.vocabulary.tokenize(nearest + note + normalized + turnClose, addSpecial: false, parseSpecial: true)
+        // A tool set's request is shown as written: its arguments are copied from it verbatim (see `ToolGrounding`).
+        let shown = isToolSet ? instruction.split(whereSeparator: \.isWhitespace).joined(separator: " ") : normalized
+        let suffix = try model.vocabulary.tokenize(nearest + note + shown + turnClose, addSpecial: false, parseSpecial: true)
         var source = ContextSource(context: context, batch: batch, sequence: Self.working, position: end)
         let actions = self.robot.actions
-        let grammarMasks = masks(for: normalized, notFirst: actions.indices.filter { !actions[$0].canStart(in: facts) })
+        let grammarMasks: MaskCache
+        if isToolSet {
+            // A request that shares nothing with the functions calls none of them; one that names a function calls one.
+            let relevance = ToolGrounding.relevance(instruction, robot: robot)
+            if relevance == .unrelated {
+                timing.totalMs = monotonicMilliseconds() - start
+                timing.prepareMs = timing.totalMs
+                return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing,
+                                   reason: "the request names nothing these functions do")
+            }
+            var g = ToolGrounding.grammar(PlanGrammar(robot: decodingRobot, world: nil), robot: robot, instruction: instruction,
+                                              normalized: normalized)
+            g.allowsNone = relevance != .named
+            grammarMasks = MaskCache(trie: trie, grammar: g)
+        } else {
+            grammarMasks = masks(for: normalized, notFirst: actions.indices.filter { !actions[$0].canStart(in: facts) })
+        }
         // The robot's state decides between actions that take the same arguments ("climb to 20 m": takeoff on the
         // ground, change_altitude in the air): a reading of the words that starts with one the state rules out
         // starts with its twin instead.
@@ -366,10 +390,13 @@ public final class Translator {
                 if let calls = PlanText.parse(String(decoding: bytes, as: UTF8.self), robot: robot, leading: count) { report(calls) }
             }
         }
+        // A call identical to the one before ends the plan, unless the instruction asks for a repetition.
         let result = try decoder.decode(&source, prompt: suffix, speculation: spec, guide: LexiconDrafter.guide(parsed, bonus: guideBonus),
-                                        committed: onCommitted)
+                                        stopsRepeats: !ToolGrounding.asksRepetition(normalized), committed: onCommitted)
         let text = String(decoding: result.bytes, as: UTF8.self)
-        let calls = PlanText.parse(text, robot: robot) ?? []
+        // A tool set's identical calls are one call (robots stream calls as they come: repetition is theirs to stop in decoding).
+        let parsedPlan = PlanText.parse(text, robot: robot) ?? []
+        let calls = isToolSet ? ToolGrounding.droppingRepeats(parsedPlan, normalized: normalized) : parsedPlan
         if speculative, result.finished { planCache.remember(instruction: normalized, plan: text) }
         timing.totalMs = monotonicMilliseconds() - start
         timing.prefillMs = result.stats.firstPassMs
@@ -401,10 +428,11 @@ public final class Translator {
                                reason: "the plan has \(calls.count) actions; \(robot.id) takes at most \(robot.limits.maxPlanActions) (limits.max_plan_actions)")
         }
         if !result.finished {
-            return Translation(outcome: "fallback", actions: calls, normalizedInstruction: normalized, timing: timing, finished: false,
-                               reason: "the plan was cut short by the token limit (model.max_tokens: \(maxTokens))")
+            let why = result.stats.tokens >= maxTokens ? "the plan was cut short by the token limit (model.max_tokens: \(maxTokens))"
+                : "the plan came to a point where the grammar allowed no token"
+            return Translation(outcome: "fallback", actions: calls, normalizedInstruction: normalized, timing: timing, finished: false, reason: why)
         }
-        if refusesMissing, let why = refusals.reason(instruction: instruction, normalized: normalized, calls: calls) {
+        if refusesMissing, !isToolSet, let why = refusals.reason(instruction: instruction, normalized: normalized, calls: calls) {
             return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
                                reason: why)
         }

@@ -12,7 +12,17 @@ struct Eval: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "JSONL corpora: {robot, category, instruction, expected_outcome, expected, state?, reason_mentions?}. Give the development set, then a held-out test set: the gap between them is printed.")
-    var corpora: [String]
+    var corpora: [String] = []
+    @Flag(name: .long, help: "Evaluate on the Berkeley Function-Calling Leaderboard (its data from the pinned bfcl-eval package, fetched by the setup) instead of corpora, scored with its AST rule.")
+    var bfcl = false
+    @Option(name: .long, help: "BFCL categories, comma-separated (simple, multiple, parallel, irrelevance, parallel_multiple, live_simple, live_multiple, live_irrelevance).")
+    var categories = BFCL.defaultCategories.joined(separator: ",")
+    @Option(name: .long, help: "BFCL: the folder of BFCL_v4_*.json files.")
+    var bfclData = ".deps/bfcl"
+    @Option(name: .long, help: "BFCL: evaluate this many cases per category, evenly spaced through it (a fixed sample); default: all.")
+    var sample: Int?
+    @Option(name: .long, help: "BFCL: write one JSON line per case (id, question, calls, valid, error) to this file.")
+    var results: String?
     @Option(name: .long, help: "Models to evaluate (names or GGUF paths), comma-separated.")
     var model: String = ModelCatalog.defaultModel
     @Option(name: .long, help: "Folder of robot files, <id>.yaml.")
@@ -41,11 +51,14 @@ struct Eval: AsyncParsableCommand {
     var showMisses = false
 
     func validate() throws {
-        guard !corpora.isEmpty else { throw ValidationError("give at least one corpus (corpus/robots.jsonl, corpus/test.jsonl)") }
+        guard !corpora.isEmpty || bfcl else { throw ValidationError("give at least one corpus (corpus/robots.jsonl, corpus/test.jsonl), or --bfcl") }
+        guard corpora.isEmpty || !bfcl else { throw ValidationError("give corpora or --bfcl, not both") }
+        if let sample, sample < 1 { throw ValidationError("--sample: expected a count of at least 1, got \(sample)") }
     }
 
     func run() async throws {
         global.bootstrapLogging()
+        if bfcl { return try runBFCL() }
         let loaded = try corpora.map { try CorpusFile.load($0, robots: robots) }
         let draft = try SpeculationOptions.draftModel(draftModel)
         let enabled = try SpeculationOptions.drafters(drafters)
@@ -101,6 +114,73 @@ struct Eval: AsyncParsableCommand {
                 print("")
                 print("\(modelRef): \(totals[0].0) \(fixed(totals[0].1))% (development) · " + gaps.joined(separator: " · "))
             }
+        }
+    }
+
+    /// One translator per case (each case brings its own functions), scored by BFCL's AST rule.
+    func runBFCL() throws {
+        let names = categories.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var suites: [(String, [BFCL.Case])] = []
+        for name in names {
+            var cases: [BFCL.Case]
+            do { cases = try BFCL.load(name, folder: bfclData) } catch { throw fail(error.description) }
+            if let sample, sample < cases.count {
+                cases = (0..<sample).map { cases[$0 * cases.count / sample] }
+            }
+            suites.append((name, cases))
+        }
+        let enabled = try SpeculationOptions.drafters(drafters)
+        var out: FileHandle?
+        if let results {
+            guard FileManager.default.createFile(atPath: results, contents: nil), let h = FileHandle(forWritingAtPath: results) else {
+                throw fail("\(results): cannot write the file")
+            }
+            out = h
+        }
+        defer { try? out?.close() }
+        for modelRef in model.split(separator: ",").map(String.init) {
+            let model: Model
+            do { model = try Model(path: try ModelCatalog.resolve(modelRef)) } catch { throw fail("\(error)") }
+            print("model: \(modelRef) (\(model.metadata.description)); BFCL data: \(bfclData)\(sample.map { ", \($0) cases per category" } ?? "")")
+            print("")
+            print("| category | AST accuracy | n | functions unreadable | latency p50 | p99 |")
+            print("|---|---|---|---|---|---|")
+            var overall: [Double] = []
+            for (name, cases) in suites {
+                var hits = 0, unreadable = 0
+                var latencies: [Double] = []
+                for c in cases {
+                    let answer = try BFCL.answer(c, model: model, threads: threads, retrievedExamples: retrieved, speculative: !noSpeculation) { t in
+                        t.enabledDrafters = enabled
+                        t.guidesUnrelatedToNone = !noNoneGuide
+                        if let guideBonus { t.guideBonus = guideBonus }
+                    }
+                    let (calls, outcome, reason) = (answer.calls, answer.outcome, answer.reason)
+                    if outcome == "unreadable" { unreadable += 1 }
+                    if let ms = answer.latencyMs { latencies.append(ms) }
+                    let (valid, error) = BFCL.check(calls, c)
+                    if valid { hits += 1 }
+                    if !valid, showMisses {
+                        FileHandleOutput.writeStderr("miss [\(c.id)] \(c.question.prefix(160)) → \(outcome)\(reason.map { " (\($0))" } ?? "") "
+                            + calls.map { "\($0.name)(\($0.arguments.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")))" }.joined(separator: "; ")
+                            + " — \(error ?? "")\n")
+                    }
+                    if let out {
+                        let line: JSONValue = .object([
+                            ("id", .string(c.id)), ("question", .string(c.question)), ("outcome", .string(outcome)),
+                            ("reason", reason.map(JSONValue.string) ?? .null),
+                            ("calls", .array(calls.map { .object([("name", .string($0.name)), ("args", .object($0.arguments))]) })),
+                            ("valid", .bool(valid)), ("error", error.map(JSONValue.string) ?? .null),
+                        ])
+                        out.write(Data((line.description + "\n").utf8))
+                    }
+                }
+                let accuracy = 100 * Double(hits) / Double(max(cases.count, 1))
+                overall.append(accuracy)
+                print("| \(name) | \(fixed(accuracy))% | \(cases.count) | \(unreadable) | \(fixed(percentile(latencies, 0.5))) ms | \(fixed(percentile(latencies, 0.99))) ms |")
+            }
+            print("| **overall** (mean of categories) | **\(fixed(overall.reduce(0, +) / Double(max(overall.count, 1))))%** | | | | |")
+            print("")
         }
     }
 }

@@ -93,7 +93,7 @@ struct Translate: AsyncParsableCommand {
                 let t: Translator
                 if let lineTools = object["tools"] {
                     let robot: Robot
-                    do { robot = try ToolSet.robot(from: lineTools, file: "\(input):\(n + 1)") } catch { refuse(n, "\(error)"); continue }
+                    do { robot = try readTools(lineTools, file: "\(input):\(n + 1)") } catch { refuse(n, "\(error)"); continue }
                     t = try translator("line-tools:\(lineTools.description)", (robot, nil))
                 } else {
                     guard let schema = defaultSchema else { refuse(n, "no tools on the line and no --robot or --tools given"); continue }
@@ -121,12 +121,19 @@ struct Translate: AsyncParsableCommand {
     func loadTools(_ path: String) throws -> Robot {
         guard let data = FileManager.default.contents(atPath: path) else { throw fail("\(path): cannot read the file") }
         do {
-            return try ToolSet.robot(from: try JSONValue.parse(Array(data)), file: path)
+            return try readTools(try JSONValue.parse(Array(data)), file: path)
         } catch let e as JSONParseError {
             throw fail("\(path): malformed JSON: \(e)")
         } catch let e as ToolSet.Problem {
             throw fail("\(path) \(e)")
         }
+    }
+
+    /// A tool set read leniently: what cannot be read is left out, with a warning on stderr naming it.
+    func readTools(_ tools: JSONValue, file: String) throws(ToolSet.Problem) -> Robot {
+        let loaded = try ToolSet.load(tools, file: file)
+        for p in loaded.skipped { FileHandleOutput.writeStderr("robobridge: warning: \(file) \(p), left out\n") }
+        return loaded.robot
     }
 
     /// One line per instruction: JSON in the contract's key order, or text for people.
@@ -138,7 +145,8 @@ struct Translate: AsyncParsableCommand {
             FileHandleOutput.writeStdout("\(instruction)\n    → \(plan)   [\(t.outcome)\(why), \(time)]\n")
             return
         }
-        let actions: [JSONValue] = t.actions.map { WireAction($0).json }
+        // Flattened object fields of tool sets (`room.type`) are nested again; robot files have no dotted names.
+        let actions: [JSONValue] = t.actions.map { WireAction(name: $0.name, args: ToolSet.arguments(of: $0)).json }
         let timing: JSONValue = .object([
             ("total_ms", .number(round3(t.timing.totalMs))), ("prefill_ms", .number(round3(t.timing.prefillMs))),
             ("decode_ms", .number(round3(t.timing.decodeMs))), ("forward_passes", .integer(Int64(t.timing.forwardPasses))),

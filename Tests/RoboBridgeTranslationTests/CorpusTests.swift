@@ -12,9 +12,10 @@ import Testing
 @Suite("Quality corpus", .serialized)
 struct CorpusTests {
     /// Reached: 192/212 (90.6%) with smollm2-135m on 2 threads before the refusal lines were added; 221/246 (89.8%)
-    /// with them and with the unsafe lines expecting specific refusals (limits named). The floor leaves room for a few
-    /// near-tie flips across machines.
-    static let exactMatchFloor = 0.88
+    /// with them and with the unsafe lines expecting specific refusals (limits named); 225/246 (91.5%) with the vocabulary
+    /// as a dictionary for typos, unit and turn conversions, everyday verb synonyms and repeated calls ending a plan. The
+    /// floor leaves room for a few near-tie flips across machines.
+    static let exactMatchFloor = 0.89
 
     /// A corpus's cases, and each robot's file and default world by robot id.
     static func load(_ corpus: String) throws -> ([CorpusCase], (String) throws -> (Robot, World?)) {
@@ -65,8 +66,9 @@ struct CorpusTests {
     /// The held-out test split (corpus/test.jsonl, written independently and never tuned on), in the robot state each
     /// line gives: a regression floor under the level reached, and every plan schema-valid.
     /// Reached: 151/278 (54.3%) at the split's introduction, before refusals with reasons; 177/278 (63.7%) with them;
-    /// 196/278 (70.5%) with limit refusals and the robot's state choosing between twin actions. The target is 90% (#13).
-    static let testSplitFloor = 0.68
+    /// 196/278 (70.5%) with limit refusals and the robot's state choosing between twin actions; 209/278 (75.2%) with the
+    /// mechanisms developed on a second independent development set (corpus/dev2.jsonl). The target is 90% (#13).
+    static let testSplitFloor = 0.73
 
     @Test func testSplitHoldsItsFloor() throws {
         let model = try TranslatorTests.model.get()

@@ -45,14 +45,18 @@ struct ToolSetTests {
          "tools[0].parameters.properties.a.items: expected the schema of the array's items (an object with a type or an enum)"),
         (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}}}}]"#,
          "tools[0].parameters.properties.a.items.type: arrays of arrays are not supported; expected items of type number, integer, string, boolean or an enum"),
-        (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "object", "properties": {}}}}}]"#,
-         "tools[0].parameters.properties.a.type: object parameters are not supported; flatten their fields into parameters of the function"),
+        (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "object", "properties": {}}}, "required": ["a"]}}]"#,
+         "tools[0].parameters.properties.a.properties: an object parameter needs the properties it takes"),
+        (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "array", "items": {"type": "dict", "properties": {"x": {"type": "integer"}}}}}}}]"#,
+         "tools[0].parameters.properties.a.items.type: arrays of objects are not supported; expected items of type number, integer, string, boolean or an enum"),
+        (#"[{"name": "f g", "parameters": {"properties": {}}}]"#,
+         "tools[0].name: expected a function name of 1 to 64 ASCII letters, digits, '_', '-' and '.'"),
         (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 2}}}}]"#,
          "tools[0].parameters.properties.a: expected 0 ≤ minItems ≤ maxItems ≤ 64, got minItems 3, maxItems 2"),
         (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "number", "minimum": 5, "maximum": 1}}}}]"#,
          "tools[0].parameters.properties.a.maximum: expected maximum ≥ minimum (5.0), got 1.0"),
         (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "date"}}}}]"#,
-         "tools[0].parameters.properties.a.type: type \"date\" is not supported; expected number, integer, string, boolean, array or an enum"),
+         "tools[0].parameters.properties.a.type: type \"date\" is not supported; expected number, integer, string, boolean, array, object or an enum"),
     ])
     func badDefinitionsAreNamed(_ c: (String, String)) throws {
         #expect(throws: ToolSet.Problem.self) { _ = try ToolSet.robot(from: try JSONValue.parse(c.0)) }
@@ -133,5 +137,42 @@ struct ToolSetTests {
             }
         }
         #expect(lists >= 3)
+    }
+
+    /// Tool sets as BFCL and real APIs write them: dotted names, `dict`/`float`/`tuple`/`any`, nested objects.
+    static let bfclStyle = """
+        [{"name": "math.factorial", "description": "Factorial.", "parameters": {"type": "dict", "properties": {
+            "number": {"type": "integer", "description": "The number."}}, "required": ["number"]}},
+         {"name": "hotel-booking.v2", "description": "Book a room.", "parameters": {"type": "dict", "properties": {
+            "city": {"type": "any"}, "price": {"type": "float"}, "dates": {"type": "tuple", "items": {"type": "string"}},
+            "room": {"type": "dict", "properties": {"kind": {"type": "string", "enum": ["single", "double"]},
+                     "guests": {"type": "dict", "properties": {"adults": {"type": "integer"}, "children": {"type": "integer"}}, "required": ["adults"]}},
+                     "required": ["kind"]},
+            "extras": {"type": "dict", "description": "free-form"}},
+          "required": ["city", "room"]}}]
+        """
+
+    @Test func bfclSpellingsAndNestedObjectsAreRead() throws {
+        let loaded = try ToolSet.load(try JSONValue.parse(Self.bfclStyle))
+        let robot = loaded.robot
+        #expect(robot.action(named: "math.factorial")?.parameter(named: "number")?.kind == .integer)
+        let book = try #require(robot.action(named: "hotel-booking.v2"))
+        #expect(book.parameters.map(\.name) == ["city", "price", "dates", "room.kind", "room.guests.adults", "room.guests.children"])
+        #expect(book.parameter(named: "city")?.kind == .string && book.parameter(named: "price")?.kind == .number)
+        #expect(book.parameter(named: "dates")?.list != nil)
+        // Required as far as every enclosing object is: room is required, room.guests is not.
+        #expect(book.parameters.filter(\.required).map(\.name) == ["city", "room.kind"])
+        // The optional object with no properties is left out, and said so; strict reading refuses it.
+        #expect(loaded.skipped.map(\.description) == ["tools[1].parameters.properties.extras.properties: an object parameter needs the properties it takes"])
+        #expect(throws: ToolSet.Problem.self) { _ = try ToolSet.robot(from: try JSONValue.parse(Self.bfclStyle)) }
+
+        // The plan writes the fields flat; the JSON nests them again.
+        let g = PlanGrammar(robot: robot, world: nil)
+        let text = #"hotel-booking.v2(city="Paris", price=120.5, room.kind="double", room.guests.adults=2)"#
+        #expect(GrammarState().advance(Array(text.utf8), g)?.canEnd(g) == true)
+        let call = try #require(PlanText.parse(text, robot: robot)?.first)
+        let json = JSONValue.object(ToolSet.arguments(of: call))
+        #expect(json.description == #"{"city":"Paris","price":120.5,"room":{"kind":"double","guests":{"adults":2}}}"#)
+        #expect(PlanText.parse("math.factorial(number=5)", robot: robot) == [ActionCall("math.factorial", [.init("number", .integer(5))])])
     }
 }

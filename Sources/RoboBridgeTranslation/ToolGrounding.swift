@@ -1,0 +1,251 @@
+import RoboBridgeConfig
+import RoboBridgeDecoding
+
+/// For tool sets, arguments come from the request's own characters: a text argument is a run of the request's
+/// words copied verbatim (`3x^2 + 2x - 1`, `2022/AL2562`, `Golden State Warriors`), a number one the request
+/// writes, with its sign and decimals (`-3`, `0.3`, `12,000` → `12000`, `$500` → `500`, `5%` → `5`, "five" → `5`).
+/// The grammar of each request is compiled with these as the only choices, so a model cannot garble a name,
+/// swallow a sign or grow `5` into `500000`. Robots keep their own grammar: their numbers go through units and
+/// word meanings ("turn around" is 180°) that no span of the text holds.
+public enum ToolGrounding {
+    /// The longest run of words a text argument may be (a quoted phrase may be longer).
+    public static let maxWords = 12
+
+    /// The request's runs of 1 to `maxWords` words, each as written and with surrounding punctuation trimmed,
+    /// and every quoted phrase; none holding a double quote or a backslash (the plan's strings cannot).
+    public static func spans(_ text: String) -> [[UInt8]] {
+        let bytes = Array(text.utf8)
+        var words: [Range<Int>] = []
+        var i = 0
+        while i < bytes.count {
+            while i < bytes.count, isSpace(bytes[i]) { i += 1 }
+            let start = i
+            while i < bytes.count, !isSpace(bytes[i]) { i += 1 }
+            if i > start { words.append(start..<i) }
+        }
+        var out: [[UInt8]] = []
+        var seen = Set<[UInt8]>()
+        func add(_ r: Range<Int>) {
+            guard !r.isEmpty else { return }
+            let s = Array(bytes[r])
+            guard !s.contains(UInt8(ascii: "\"")), !s.contains(UInt8(ascii: "\\")), !s.contains(where: { $0 < 0x20 }) else { return }
+            if seen.insert(s).inserted { out.append(s) }
+        }
+        for a in words.indices {
+            // A value does not start with a lower-case article or preposition ("in Nashville", "by Käärijä").
+            if functionWords.contains(String(decoding: bytes[trimmed(words[a], bytes)], as: UTF8.self)) { continue }
+            for b in a..<min(words.count, a + maxWords) {
+                let raw = words[a].lowerBound..<words[b].upperBound
+                add(trimmed(raw, bytes))
+            }
+        }
+        // Quoted phrases, whatever their length.
+        for q in [UInt8(ascii: "'"), UInt8(ascii: "\"")] {
+            var open: Int?
+            for (k, c) in bytes.enumerated() where c == q {
+                let before = k == 0 ? UInt8(ascii: " ") : bytes[k - 1]
+                if let o = open {
+                    let after = k + 1 < bytes.count ? bytes[k + 1] : UInt8(ascii: " ")
+                    if !isWordByte(after) { add((o + 1)..<k); open = nil }
+                } else if !isWordByte(before) {
+                    open = k
+                }
+            }
+        }
+        return out
+    }
+
+    /// The numbers a request writes, as the plan writes them: sign, digits without group commas, decimals.
+    /// A minus written apart from its number ("2x - 1") gives both readings.
+    public static func numbers(_ text: String) -> [String] {
+        var out: [String] = []
+        for n in written(text) where !out.contains(n) { out.append(n) }
+        return out
+    }
+
+    /// Every reading of every number written, in order, repeats included.
+    static func written(_ text: String) -> [String] {
+        let b = Array(text.utf8)
+        var out: [String] = []
+        func add(_ s: String) { out.append(s) }
+        var i = 0
+        while i < b.count {
+            guard isDigit(b[i]), i == 0 || !(isDigit(b[i - 1]) || b[i - 1] == UInt8(ascii: ".") || isLetter(b[i - 1])) || b[i - 1] == UInt8(ascii: "$") else {
+                i += 1
+                continue
+            }
+            var digits: [UInt8] = []
+            var j = i
+            while j < b.count {
+                if isDigit(b[j]) { digits.append(b[j]); j += 1; continue }
+                // A group comma: followed by exactly three digits.
+                if b[j] == UInt8(ascii: ","), j + 3 < b.count, (1...3).allSatisfy({ isDigit(b[j + $0]) }),
+                   j + 4 == b.count || !isDigit(b[j + 4]) {
+                    j += 1
+                    continue
+                }
+                break
+            }
+            var fraction: [UInt8] = []
+            if j + 1 < b.count, b[j] == UInt8(ascii: "."), isDigit(b[j + 1]) {
+                j += 1
+                while j < b.count, isDigit(b[j]) { fraction.append(b[j]); j += 1 }
+            }
+            // Leading zeros go ("007" → 7), as the plan writes numbers.
+            while digits.count > 1, digits.first == UInt8(ascii: "0") { digits.removeFirst() }
+            let magnitude = String(decoding: digits, as: UTF8.self) + (fraction.isEmpty ? "" : "." + String(decoding: fraction, as: UTF8.self))
+            // The sign: a minus right before (or before a currency sign), not one joining two numbers ("2022-2023").
+            var k = i - 1
+            if k >= 0, [UInt8(ascii: "$")].contains(b[k]) { k -= 1 }
+            let signed = k >= 0 && b[k] == UInt8(ascii: "-") && (k == 0 || !isDigit(b[k - 1]) && !isLetter(b[k - 1]))
+            let apart = k >= 1 && b[k] == UInt8(ascii: " ") && b[k - 1] == UInt8(ascii: "-")
+            let zero = magnitude.allSatisfy { $0 == "0" || $0 == "." }
+            if signed, !zero { add("-" + magnitude) } else { add(magnitude) }
+            if apart, !zero { add("-" + magnitude) }
+            // A percentage also reads as a fraction: "50%" → 50 and 0.5.
+            if j < b.count, b[j] == UInt8(ascii: "%"), let v = Double(magnitude) {
+                add(PlanText.literal(.number((signed ? -v : v) / 100)))
+            }
+            i = j
+        }
+        return out
+    }
+
+    /// The grammar for one request: text parameters take its spans, number parameters the numbers it writes (in
+    /// the parameter's range; integers only whole ones). A parameter left with no choice keeps its free form.
+    /// An optional parameter the request says nothing about — no word of its name or description that is not
+    /// also the function's — is left out ("the area of a circle of radius 10" gives no `units`).
+    public static func grammar(_ base: PlanGrammar, robot: Robot, instruction: String, normalized: String) -> PlanGrammar {
+        let spans = spans(instruction)
+        var numbers = numbers(instruction)
+        for n in Self.numbers(normalized) where !numbers.contains(n) { numbers.append(n) }
+        func ground(_ kind: PlanGrammar.Param.Kind) -> PlanGrammar.Param.Kind {
+            switch kind {
+            case .text(let maxLength):
+                let fit = spans.filter { String(decoding: $0, as: UTF8.self).count <= maxLength }
+                return fit.isEmpty ? kind : .choice(fit)
+            case .number(let lo, let hi, let decimals):
+                let fit = numbers.filter { n in Double(n).map { $0 >= lo && $0 <= hi } ?? false && (n.split(separator: ".").dropFirst().first?.count ?? 0) <= decimals }
+                return fit.isEmpty ? kind : .literal(fit.map { Array($0.utf8) })
+            case .integer(let lo, let hi):
+                let fit = numbers.filter { n in !n.contains(".") && (Double(n).map { $0 >= Double(lo) && $0 <= Double(hi) } ?? false) }
+                return fit.isEmpty ? kind : .literal(fit.map { Array($0.utf8) })
+            case .list(let item, let minItems, let maxItems):
+                return .list(item: ground(item), minItems: minItems, maxItems: maxItems)
+            case .boolean, .choice, .literal:
+                return kind
+            }
+        }
+        var g = base
+        // A value goes once into a call, unless the request writes it twice.
+        let text = Array(instruction.utf8)
+        var repeated = Set(written(instruction).reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }.filter { $0.value > 1 }.keys.map { Array($0.utf8) })
+        for span in spans where occurrences(of: span, in: text) > 1 { repeated.insert(span) }
+        g.distinctValues = repeated
+        let request = Set(contentWords(instruction))
+        for c in g.calls.indices {
+            for p in g.calls[c].params.indices { g.calls[c].params[p].kind = ground(g.calls[c].params[p].kind) }
+            guard let action = robot.action(named: String(decoding: g.calls[c].name, as: UTF8.self)) else { continue }
+            let own = Set(contentWords(action.name + " " + action.description))
+            g.calls[c].params.removeAll { p in
+                guard !p.required, let param = action.parameter(named: String(decoding: p.name, as: UTF8.self)) else { return false }
+                let words = Set(contentWords(param.name + " " + param.description)).subtracting(own)
+                return !words.isEmpty && words.isDisjoint(with: request)
+            }
+        }
+        return g
+    }
+
+    /// How a request relates to a tool set, by the words it shares with the functions (stemmed, common words
+    /// left out): a request that uses a word of a function's name asks for a call; one that shares no word with any
+    /// function's name, description or parameters asks for none of them; between the two, the model decides.
+    public enum Relevance: Sendable, Equatable { case named, unrelated, unclear }
+
+    public static func relevance(_ instruction: String, robot: Robot) -> Relevance {
+        let request = Set(contentWords(instruction))
+        var best = (name: 0, description: 0)
+        for a in robot.actions {
+            let name = Set(contentWords(a.name))
+            let described = Set(contentWords(a.description + " " + a.parameters.map { $0.name + " " + $0.description }.joined(separator: " "))).union(name)
+            let shared = (request.intersection(name).count, request.intersection(described).count)
+            if shared > best { best = shared }
+        }
+        if best.name >= 1 { return .named }
+        return best.description == 0 ? .unrelated : .unclear
+    }
+
+    /// Lower-case words of three letters or more, split at anything else and at a lower-to-upper case change
+    /// (`find_restaurants`, `GetWeather` → find, restaurants, get, weather), stemmed, common words left out.
+    static func contentWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var previousLower = false
+        for ch in text {
+            guard ch.isLetter, ch.isASCII else {
+                if !current.isEmpty { words.append(current); current = "" }
+                previousLower = false
+                continue
+            }
+            if ch.isUppercase, previousLower, !current.isEmpty { words.append(current); current = "" }
+            current.append(Character(ch.lowercased()))
+            previousLower = ch.isLowercase
+        }
+        if !current.isEmpty { words.append(current) }
+        return words.filter { $0.count > 2 && !commonWords.contains($0) }.map(LexiconDrafter.stem)
+    }
+
+    static let commonWords: Set<String> = ["the", "and", "for", "with", "from", "are", "its", "this", "that", "what", "which", "who", "how",
+        "give", "get", "find", "you", "your", "can", "could", "would", "please", "calculate", "compute", "tell", "show", "use", "using",
+        "given", "based", "some", "any", "all", "into", "per", "about", "than", "then", "also", "their", "there", "these", "those", "does",
+        "did", "will", "was", "were", "has", "have", "had", "not", "specific", "specified", "provided", "particular", "certain", "value",
+        "values", "number", "data", "information", "details", "list", "retrieve", "fetch", "return", "returns", "function", "want", "need"]
+
+    /// Drops a call identical to an earlier one, and an item a list repeats, unless the request asks for a
+    /// repetition ("twice", "again", "each", ...).
+    public static func droppingRepeats(_ calls: [ActionCall], normalized: String) -> [ActionCall] {
+        guard !asksRepetition(normalized) else { return calls }
+        var out: [ActionCall] = []
+        for var c in calls {
+            for k in c.arguments.indices {
+                guard case .list(let items) = c.arguments[k].value else { continue }
+                var kept: [ConfigValue] = []
+                for item in items where !kept.contains(item) { kept.append(item) }
+                c.arguments[k].value = .list(kept)
+            }
+            if !out.contains(c) { out.append(c) }
+        }
+        return out
+    }
+
+    /// Whether an instruction asks for something more than once ("twice", "again", "each", ...).
+    public static func asksRepetition(_ normalized: String) -> Bool {
+        !Set(InstructionNormalizer.tokenize(normalized)).isDisjoint(with: repetitionWords)
+    }
+
+    static let repetitionWords: Set<String> = ["twice", "thrice", "again", "times", "repeat", "repeated", "repeatedly", "each", "every", "both"]
+
+    private static func occurrences(of needle: [UInt8], in hay: [UInt8]) -> Int {
+        guard !needle.isEmpty, needle.count <= hay.count else { return 0 }
+        var n = 0
+        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && hay[i..<(i + needle.count)].elementsEqual(needle) { n += 1 }
+        return n
+    }
+
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+    private static func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }
+    private static func isLetter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
+    private static func isWordByte(_ b: UInt8) -> Bool { isDigit(b) || isLetter(b) || b >= 0x80 }
+    static let functionWords: Set<String> = ["a", "an", "the", "at", "by", "in", "on", "of", "for", "to", "from", "with", "into", "about",
+        "and", "or", "is", "are", "my", "your", "our", "their", "its", "this", "that", "these", "those"]
+
+    // ASCII only: trimming a byte of a multi-byte character would cut it.
+    private static let leading = Set("\"'([{".utf8)
+    private static let trailing = Set("\"')]}.,;:!?".utf8)
+    /// Without surrounding quotes, brackets and punctuation (a quoted phrase keeps its own: see `spans`).
+    private static func trimmed(_ r: Range<Int>, _ bytes: [UInt8]) -> Range<Int> {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, leading.contains(bytes[lo]) { lo += 1 }
+        while hi > lo, trailing.contains(bytes[hi - 1]) { hi -= 1 }
+        return lo..<hi
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import RoboBridgeConfig
+import RoboBridgeEngine
+import RoboBridgeProtocol
+import RoboBridgeTranslation
+import Testing
+
+/// The BFCL harness: the port of the leaderboard's AST rule, checked against the leaderboard's own answers, and
+/// the real model on a fixed sample of its four categories.
+@Suite("Berkeley Function-Calling Leaderboard", .serialized)
+struct BFCLTests {
+    static let data = root + "/.deps/bfcl"
+
+    /// A concrete value from an accepted one: a dict answer lists options per key; its first option is taken.
+    static func concrete(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .object(let fields):
+            return .object(fields.compactMap { k, options in
+                (options.arrayValue ?? [options]).first { $0 != .string("") }.map { (k, concrete($0)) }
+            })
+        case .array(let items) where items.contains(where: { $0.objectValue != nil }):
+            return .array(items.map(concrete))
+        default:
+            return v
+        }
+    }
+
+    /// A call made of each parameter's first accepted value ("" = left out).
+    static func firstAnswer(_ a: (name: String, params: [(String, [JSONValue])])) -> BFCL.Call {
+        (a.name, a.params.compactMap { p, values in values.first { $0 != .string("") }.map { (p, concrete($0)) } })
+    }
+
+    /// Answers the leaderboard's own rule cannot accept: a parameter the function does not have, or a required one
+    /// the answer leaves out (quirks of its data, which it scores the same way).
+    static func isQuirk(_ c: BFCL.Case) -> Bool {
+        c.answers.contains { a in
+            guard let f = c.functions.first(where: { $0["name"]?.stringValue == a.name }) else { return true }
+            let properties = f["parameters"]?["properties"]?.objectValue?.map(\.0) ?? []
+            let required = (f["parameters"]?["required"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return a.params.contains { !properties.contains($0.0) }
+                || required.contains { r in !(a.params.first { $0.0 == r }?.1.contains { $0 != .string("") } ?? false) }
+        }
+    }
+
+    @Test func theLeaderboardsOwnAnswersPassItsRule() throws {
+        var quirks: [String] = []
+        for category in BFCL.defaultCategories + ["parallel_multiple"] {
+            let cases = try BFCL.load(category, folder: Self.data)
+            #expect(cases.count >= 200, "\(category): \(cases.count) cases")
+            for c in cases {
+                if Self.isQuirk(c) { quirks.append(c.id); continue }
+                let r = BFCL.check(c.answers.map(Self.firstAnswer), c)
+                #expect(r.valid, "\(c.id): \(r.error ?? "")")
+            }
+        }
+        #expect(quirks.count <= 5, "quirks: \(quirks)")
+    }
+
+    @Test func theRuleRefusesWhatTheLeaderboardRefuses() throws {
+        let simple = try BFCL.load("simple", folder: Self.data)
+        let c = try #require(simple.first { $0.id == "simple_python_0" })  // calculate_triangle_area(base=10, height=5, unit?)
+        #expect(BFCL.check([("calculate_triangle_area", [("base", .integer(10)), ("height", .integer(5))])], c).valid)
+        // Strings compare without case, spaces or ",./-_*^".
+        #expect(BFCL.check([("calculate_triangle_area", [("base", .integer(10)), ("height", .integer(5)), ("unit", .string("U_nits"))])], c).valid)
+        #expect(!BFCL.check([("calculate_triangle_area", [("base", .integer(10)), ("height", .integer(6))])], c).valid)
+        #expect(!BFCL.check([("calculate_triangle_area", [("base", .integer(10))])], c).valid)  // a required parameter missing
+        #expect(!BFCL.check([("calculate_triangle_area", [("base", .integer(10)), ("height", .integer(5)), ("depth", .integer(1))])], c).valid)
+        #expect(!BFCL.check([("calculate_triangle_area", [("base", .string("10")), ("height", .integer(5))])], c).valid)  // a type
+        #expect(!BFCL.check([("area", [("base", .integer(10)), ("height", .integer(5))])], c).valid)
+        #expect(!BFCL.check([], c).valid)
+        let call: BFCL.Call = ("calculate_triangle_area", [("base", .integer(10)), ("height", .integer(5))])
+        #expect(!BFCL.check([call, call], c).valid)
+        // Irrelevance: right when nothing is called.
+        let irrelevant = try #require(try BFCL.load("irrelevance", folder: Self.data).first)
+        #expect(BFCL.check([], irrelevant).valid)
+        let someName = irrelevant.functions[0]["name"]?.stringValue ?? ""
+        let called = BFCL.check([(someName, [])], irrelevant)
+        #expect(!called.valid)
+        // A float parameter takes an integer written for it (Python's int → float).
+        let parallel = try BFCL.load("parallel", folder: Self.data)
+        let bmi = try #require(parallel.first { $0.id == "parallel_4" })  // heights 6.0 and 5.6
+        #expect(BFCL.check([("calculate_bmi", [("height", .integer(6)), ("weight", .integer(80))]),
+                            ("calculate_bmi", [("height", .number(5.6)), ("weight", .integer(60))])], bmi).valid)
+    }
+
+    /// The real model on a fixed sample: 8 cases per category, evenly spaced. The full run is in the README.
+    @Test func theModelOnAFixedSample() throws {
+        let model = try TranslatorTests.model.get()
+        var scores: [String: Int] = [:]
+        var total = 0
+        for category in BFCL.defaultCategories {
+            let all = try BFCL.load(category, folder: Self.data)
+            let sample = (0..<8).map { all[$0 * all.count / 8] }
+            for c in sample {
+                let a = try BFCL.answer(c, model: model, threads: 2)
+                #expect(a.outcome != "unreadable", "\(c.id): \(a.reason ?? "")")
+                if BFCL.check(a.calls, c).valid { scores[category, default: 0] += 1; total += 1 }
+            }
+        }
+        // Floor under what this sample scored when the harness landed (18 of 32), with room for one or two flips.
+        #expect(total >= 15, "BFCL sample: \(scores)")
+    }
+}

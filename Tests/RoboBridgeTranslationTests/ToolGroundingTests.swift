@@ -1,0 +1,82 @@
+import RoboBridgeConfig
+import RoboBridgeDecoding
+import RoboBridgeTranslation
+import RoboBridgeProtocol
+import Testing
+
+/// Tool-set arguments from the request's own characters, the relevance gate and repeated calls.
+@Suite("Tool grounding")
+struct ToolGroundingTests {
+    func texts(_ s: String) -> [String] { ToolGrounding.spans(s).map { String(decoding: $0, as: UTF8.self) } }
+
+    @Test func textArgumentsAreSpansOfTheRequestAsWritten() {
+        let spans = texts("Solve 3x^2 + 2x - 1 for the docket 2022/AL2562 in California, for 'Wonder of Nature'.")
+        #expect(spans.contains("3x^2 + 2x - 1"))
+        #expect(spans.contains("2022/AL2562"))
+        #expect(spans.contains("California"))  // trailing comma trimmed
+        #expect(!spans.contains("California,"))
+        #expect(!spans.contains("in California"))  // no value starts with a lower-case preposition
+        #expect(texts("add a todo 'go to gym tomorrow.' now").contains("go to gym tomorrow."))  // a quoted phrase as written
+        #expect(spans.contains("Wonder of Nature"))  // a quoted phrase, quotes off
+        #expect(!spans.contains("california"))  // verbatim: no case change
+        #expect(!spans.contains { $0.contains("\"") })
+        #expect(texts(#"say "hi" now"#).allSatisfy { !$0.contains("\"") })
+        // Runs longer than maxWords are not spans, unless quoted.
+        let long = (1...20).map { "w\($0)" }.joined(separator: " ")
+        #expect(!texts(long).contains(long))
+        #expect(texts("'\(long)'").contains(long))
+    }
+
+    @Test func numbersKeepTheirSignAndDecimals() {
+        #expect(ToolGrounding.numbers("a loan of $500,000 and 12,000 miles") == ["500000", "12000"])
+        #expect(ToolGrounding.numbers("cash flows of -$100, $40 and -2.5") == ["-100", "40", "-2.5"])
+        // A percentage reads as written and as a fraction.
+        #expect(ToolGrounding.numbers("the 2022-2023 season, 5% off, 0.3 odds") == ["2022", "2023", "5", "0.05", "0.3"])
+        #expect(ToolGrounding.numbers("3x^2 + 2x - 1") == ["3", "2", "1", "-1"])
+        #expect(ToolGrounding.numbers("CO2 from an MP3 player, code 007") == ["7"])
+        #expect(ToolGrounding.numbers("1,2,3") == ["1", "2", "3"])
+    }
+
+    @Test func theGrammarOffersOnlyWhatTheRequestWrites() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "f", "parameters": {"properties": {"name": {"type": "string"}, "n": {"type": "integer"}, "x": {"type": "number", "minimum": 0},
+              "tags": {"type": "array", "items": {"type": "string"}}}, "required": ["name"]}}]
+            """))
+        let g = ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot, instruction: "Call Ann Lee 3 times with 2.5 and -4, tags too",
+                                      normalized: "call ann lee 3 times with 2.5 and -4, tags too")
+        func accepts(_ t: String) -> Bool { GrammarState().advance(Array(t.utf8), g)?.canEnd(g) == true }
+        #expect(accepts(#"f(name="Ann Lee", n=3, x=2.5, tags=["Ann", "Lee"])"#))
+        #expect(accepts(#"f(name="Ann", n=-4)"#))
+        #expect(!accepts(#"f(name="ann lee")"#))  // not as written
+        #expect(!accepts(#"f(name="Bob")"#))
+        #expect(!accepts(#"f(name="Ann", n=30)"#))  // 3 may not grow into 30
+        #expect(!accepts(#"f(name="Ann", n=2)"#))
+        #expect(!accepts(#"f(name="Ann", x=-4)"#))  // below the minimum
+        #expect(!accepts(#"f(name="Ann", tags=["Ann"])"#))  // one value written once goes into one place of a call
+        #expect(!accepts(#"f(name="Ann", n=3, x=3)"#))
+        // With no number written, numbers keep their free form.
+        let free = ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot, instruction: "call Ann", normalized: "call ann")
+        #expect(GrammarState().advance(Array(#"f(name="Ann", n=42)"#.utf8), free)?.canEnd(free) == true)
+        // An optional parameter the request does not speak of is left out: no "tags" here.
+        #expect(GrammarState().advance(Array(#"f(name="Ann", tags=["Ann"])"#.utf8), free)?.canEnd(free) != true)
+    }
+
+    @Test func relevanceComesFromTheFunctionsOwnWords() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "find_restaurants", "description": "Locate nearby restaurants based on location and food preferences.",
+              "parameters": {"properties": {"location": {"type": "string"}}}}]
+            """))
+        #expect(ToolGrounding.relevance("Find 5 restaurants in Manhattan", robot: robot) == .named)
+        #expect(ToolGrounding.relevance("What is the capital of France?", robot: robot) == .unrelated)
+        #expect(ToolGrounding.relevance("Which food is nearby my location?", robot: robot) == .unclear)
+    }
+
+    @Test func repeatedCallsGoUnlessTheRequestAsksTwice() {
+        let a = ActionCall("area", [.init("base", .integer(10))])
+        let b = ActionCall("area", [.init("base", .integer(12))])
+        #expect(ToolGrounding.droppingRepeats([a, b, a, a], normalized: "area of base 10 and base 12") == [a, b])
+        #expect(ToolGrounding.droppingRepeats([a, a], normalized: "area of base 10 twice") == [a, a])
+        let list = ActionCall("f", [.init("items", .list([.string("a"), .string("a"), .string("b")]))])
+        #expect(ToolGrounding.droppingRepeats([list], normalized: "x") == [ActionCall("f", [.init("items", .list([.string("a"), .string("b")]))])])
+    }
+}
