@@ -76,7 +76,8 @@ struct TranslateCommandTests {
             #"{"instruction": "STOP!"}"#,
             "not json",
             #"{"instruction": "turn on the hall lamp", "tools": \#(tools)}"#,
-            #"{"instruction": "dock", "tools": [{"name": "f", "parameters": {"properties": {"a": {"type": "object"}}}}]}"#,
+            // A required parameter that cannot be read leaves no function: the line's tools are refused.
+            #"{"instruction": "dock", "tools": [{"name": "f", "parameters": {"properties": {"a": {"type": "object"}}, "required": ["a"]}}]}"#,
             #"{"text": "no instruction key"}"#,
             #"{"instruction": "what time is it?"}"#,
         ]
@@ -89,7 +90,7 @@ struct TranslateCommandTests {
         #expect(try checkLine(r.stdout[1])["outcome"]?.stringValue == "estop")
         #expect(try JSONValue.parse(r.stdout[2])["error"]?.stringValue?.hasPrefix("\(path):3: malformed JSON") == true)
         try checkLine(r.stdout[3], names: ["set_light"])
-        #expect(try JSONValue.parse(r.stdout[4])["error"]?.stringValue == "\(path):5: tools[0].parameters.properties.a.type: object parameters are not supported; flatten their fields into parameters of the function")
+        #expect(try JSONValue.parse(r.stdout[4])["error"]?.stringValue == "\(path):5: tools[0].parameters.properties.a.properties: an object parameter needs the properties it takes")
         #expect(try JSONValue.parse(r.stdout[5])["line"]?.numberValue == 6)
         #expect(try checkLine(r.stdout[6])["instruction"]?.stringValue == "what time is it?")
         #expect(r.stderr.contains("\(path):3: malformed JSON") && r.stderr.contains("3 line(s)"))
@@ -119,9 +120,15 @@ struct TranslateCommandTests {
         let o = try checkLine(try #require(r.stdout.first), names: ["visit_rooms", "set_altitudes", "send_message"])
         let rooms = o["actions"]?.arrayValue?.first?["args"]?["rooms"]?.arrayValue
         #expect(rooms?.compactMap(\.stringValue) == ["kitchen", "garage", "office"])
-        let bad = try run(["--tools", try file("bad.json", #"[{"name": "f", "parameters": {"properties": {"a": {"type": "date"}}}}]"#), "x"])
+        // An unreadable required parameter drops its function; with none left the file is refused.
+        let bad = try run(["--tools", try file("bad.json", #"[{"name": "f", "parameters": {"properties": {"a": {"type": "date"}}, "required": ["a"]}}]"#), "x"])
         #expect(bad.status != 0 && bad.stdout.isEmpty)
         #expect(bad.stderr.contains(#"tools[0].parameters.properties.a.type: type "date" is not supported"#), "\(bad.stderr)")
+        // An unreadable optional one is left out with a warning naming it, and the function stays.
+        let lenient = try run(["--tools", try file("lenient.json", #"[{"name": "f", "parameters": {"properties": {"a": {"type": "date"}, "b": {"type": "integer"}}}}]"#),
+                               "call f with b 3"])
+        #expect(lenient.status == 0 && lenient.stdout.count == 1)
+        #expect(lenient.stderr.contains(#"tools[0].parameters.properties.a.type: type "date" is not supported"#) && lenient.stderr.contains("left out"))
     }
 
     @Test func textFormatIsForPeople() throws {
