@@ -406,14 +406,18 @@ struct ServeProcessTests {
     @Test func pythonOperatorDrivesServe() async throws {
         let executable = root + "/.build/release/robobridge"
         #expect(FileManager.default.isExecutableFile(atPath: executable), "build the package first (make test does)")
-        let port = Int.random(in: 20_000..<40_000)
+        // Below Linux's ephemeral range (32768–60999), where the other suites' connections take their local ports.
+        let port = Int.random(in: 20_000..<32_000)
         let endpoints = (0..<3).map { "tcp://127.0.0.1:\(port + $0)" }
         let serve = Process()
         serve.executableURL = URL(fileURLWithPath: executable)
         serve.arguments = ["serve", "--robot", root + "/robots/rover.yaml", "--command", endpoints[0], "--publish", endpoints[1],
                            "--translate", endpoints[2]]
+        // serve's log is drained as it comes (a full pipe would block it) and shown if the test fails.
         let serveErr = Pipe()
         serve.standardError = serveErr
+        let serveLog = LockedBuffer()
+        serveErr.fileHandleForReading.readabilityHandler = { h in serveLog.append(h.availableData) }
         try serve.run()
         defer { if serve.isRunning { serve.terminate() } }
         let python = Process()
@@ -433,7 +437,7 @@ struct ServeProcessTests {
                 c.resume(returning: (d, e))
             }.start()
         }
-        #expect(python.terminationStatus == 0, "python operator failed: \(String(decoding: errors, as: UTF8.self))")
+        #expect(python.terminationStatus == 0, "python operator failed: \(String(decoding: errors, as: UTF8.self)); serve's log ends: \(serveLog.tail)")
         let summary = try JSONValue.parse(Array(data))
         #expect(summary["outcome"] == .string("ok"))
         #expect(summary["actions"] == .array(["navigate_to", "pick", "navigate_to", "place"].map { .string($0) }))
@@ -444,15 +448,26 @@ struct ServeProcessTests {
         #expect(summary["stats_commands"] == .integer(1))
         // SIGTERM: a graceful stop, exit status 0, and the node says so on stderr.
         serve.terminate()
-        let log = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             Thread {
-                let d = serveErr.fileHandleForReading.readDataToEndOfFile()
                 serve.waitUntilExit()
-                c.resume(returning: String(decoding: d, as: UTF8.self))
+                c.resume()
             }.start()
         }
+        serveErr.fileHandleForReading.readabilityHandler = nil
+        serveLog.append(serveErr.fileHandleForReading.readDataToEndOfFile())
+        let log = serveLog.text
         #expect(serve.terminationStatus == 0, "serve exited with \(serve.terminationStatus): \(log)")
         #expect(log.contains("ready"))
         #expect(log.contains("bridge node down"))
     }
+}
+
+/// Bytes appended from a pipe's handler thread, read from the test.
+final class LockedBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ d: Data) { lock.lock(); data.append(d); lock.unlock() }
+    var tail: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data.suffix(2000), as: UTF8.self) }
+    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
 }
