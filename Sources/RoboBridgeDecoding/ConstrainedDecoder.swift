@@ -4,12 +4,19 @@ import RoboBridgeEngine
 /// positions asked for. The decoder reads logits only for the tokens its grammar allows.
 public protocol LogitsSource {
     /// Appends tokens in one forward pass (the caller keeps batches within the model's batch size),
-    /// with logits at rows `logitsFrom..<tokens.count` of this batch.
-    mutating func append(_ tokens: [Int32], logitsFrom: Int) throws
-    /// The logit of `token` after the token at `row` of the last batch (`logitsFrom <= row`).
+    /// with logits at `rows` of this batch (ascending): the model's output layer runs for those rows only.
+    mutating func append(_ tokens: [Int32], logitsAt rows: [Int]) throws
+    /// The logit of `token` after the token at `row` of the last batch (a row logits were asked for).
     func logit(_ token: Int32, row: Int) -> Float
     /// Drops the last `count` appended tokens (rejected draft tokens) from the model's cache.
     mutating func rollback(_ count: Int) throws
+}
+
+extension LogitsSource {
+    /// Appends tokens in one forward pass with logits at rows `logitsFrom..<tokens.count`.
+    public mutating func append(_ tokens: [Int32], logitsFrom: Int) throws {
+        try append(tokens, logitsAt: Array(logitsFrom..<tokens.count))
+    }
 }
 
 /// Counters of one decode.
@@ -132,6 +139,10 @@ public struct ConstrainedDecoder {
             precondition(!pending.isEmpty, "the model has no logits for the next choice")
             // Drafts: grammar-checked token by token, so every draft token is one the decoder could choose.
             var draft: [Int32] = []
+            // Per draft token: whether the choice after it needs the model's logits (not when the grammar forces
+            // the next token or allows only the end): the output layer, a fifth of a small model's weights, runs
+            // only for rows where a choice is made.
+            var choiceAfter: [Bool] = []
             var drafter = -1
             if let speculation {
                 let room = min(maxTokens - out.count, batchCapacity - 1 - (pending.count % batchCapacity))
@@ -142,13 +153,16 @@ public struct ConstrainedDecoder {
                         guard binarySearch(m.tokens, t), let n = s.advance(tokenBytes[Int(t)], g) else { break }
                         draft.append(t)
                         s = n
+                        let next = masks.mask(s)
+                        choiceAfter.append(!(isForced(next) || next.tokens.isEmpty))
                     }
                     drafter = i
                     if draft.isEmpty { speculation.record(i, proposed: 0, accepted: 0) }
                 }
             }
             let t0 = stats.forwardPasses == 0 ? monotonicMilliseconds() : 0
-            let (offset, passes) = try append(&source, pending + draft, logitsFrom: pending.count - 1)
+            let rows = [pending.count - 1] + choiceAfter.indices.filter { choiceAfter[$0] }.map { pending.count + $0 }
+            let (offset, passes) = try append(&source, pending + draft, logitsAt: rows)
             if stats.forwardPasses == 0 { stats.firstPassMs = monotonicMilliseconds() - t0 }
             stats.forwardPasses += passes
             stats.draftTokens += draft.count
@@ -203,16 +217,17 @@ public struct ConstrainedDecoder {
 
     /// One forward pass for the rows that need logits; a longer prompt goes in first, in batches without
     /// logits. Returns the index of the last batch's first token, and the number of passes.
-    private func append<S: LogitsSource>(_ source: inout S, _ tokens: [Int32], logitsFrom: Int) throws -> (Int, Int) {
+    private func append<S: LogitsSource>(_ source: inout S, _ tokens: [Int32], logitsAt rows: [Int]) throws -> (Int, Int) {
+        let logitsFrom = rows.first ?? tokens.count
         var start = 0, passes = 1
         while tokens.count - start > batchCapacity {
             let end = min(logitsFrom, start + batchCapacity)
             precondition(end > start, "draft longer than a batch")
-            try source.append(Array(tokens[start..<end]), logitsFrom: end - start)
+            try source.append(Array(tokens[start..<end]), logitsAt: [])
             start = end
             passes += 1
         }
-        try source.append(Array(tokens[start...]), logitsFrom: logitsFrom - start)
+        try source.append(Array(tokens[start...]), logitsAt: rows.map { $0 - start })
         return (start, passes)
     }
 }

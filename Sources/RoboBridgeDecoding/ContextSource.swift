@@ -9,8 +9,8 @@ package struct ContextSource: LogitsSource {
     let batch: Batch
     let sequence: Int32
     package var position: Int
-    private var rows: [UnsafePointer<Float>] = []
-    private var firstRow = 0
+    /// The logits of the last batch, by row (nil: not asked for).
+    private var rows: [UnsafePointer<Float>?] = []
     /// The last row of the last batch.
     package private(set) var lastRow = 0
 
@@ -21,9 +21,11 @@ package struct ContextSource: LogitsSource {
         self.position = position
     }
 
-    package mutating func append(_ tokens: [Int32], logitsFrom: Int) throws {
+    package mutating func append(_ tokens: [Int32], logitsAt wanted: [Int]) throws {
         batch.clear()
-        for (k, t) in tokens.enumerated() { try batch.add(t, position: position + k, sequences: [sequence], logits: k >= logitsFrom) }
+        var marks = [Bool](repeating: false, count: tokens.count)
+        for r in wanted { marks[r] = true }
+        for (k, t) in tokens.enumerated() { try batch.add(t, position: position + k, sequences: [sequence], logits: marks[k]) }
         // A lone token gets a companion in a scratch sequence: llama.cpp's CPU flash attention splits
         // the KV cache across threads for a single query row when the cache spans 512 cells or more,
         // which sums in another order than for two or more rows. The companion keeps every batch on
@@ -33,12 +35,11 @@ package struct ContextSource: LogitsSource {
         defer { if padded { context.removeTokens(sequence: Self.scratch, from: 0) } }
         try context.decode(batch)
         position += tokens.count
-        firstRow = logitsFrom
         lastRow = tokens.count - 1
-        rows = try (logitsFrom..<tokens.count).map { try context.logitsPointer(at: $0) }
+        rows = try marks.indices.map { marks[$0] ? try context.logitsPointer(at: $0) : nil }
     }
 
-    package func logit(_ token: Int32, row: Int) -> Float { rows[row - firstRow][Int(token)] }
+    package func logit(_ token: Int32, row: Int) -> Float { rows[row]![Int(token)] }
 
     package mutating func rollback(_ count: Int) throws {
         guard count > 0 else { return }

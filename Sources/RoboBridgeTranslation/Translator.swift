@@ -33,8 +33,12 @@ public struct Translation: Sendable {
         public var totalMs = 0.0
         /// Normalizing, retrieval, grounding and the lexicon parse, before the model's first pass.
         public var prepareMs = 0.0
+        /// The model's first forward pass (the instruction's turn and the first draft).
         public var prefillMs = 0.0
+        /// The model's later passes, with the masks and drafts between them.
         public var decodeMs = 0.0
+        /// After decoding: parsing the plan, the limit check and the second safety check.
+        public var checkMs = 0.0
         public var forwardPasses = 0
         public var tokens = 0
         public var draftTokens = 0
@@ -398,9 +402,9 @@ public final class Translator {
         let parsedPlan = PlanText.parse(text, robot: robot) ?? []
         let calls = isToolSet ? ToolGrounding.droppingRepeats(parsedPlan, normalized: normalized) : parsedPlan
         if speculative, result.finished { planCache.remember(instruction: normalized, plan: text) }
-        timing.totalMs = monotonicMilliseconds() - start
+        let decoded = monotonicMilliseconds()
         timing.prefillMs = result.stats.firstPassMs
-        timing.decodeMs = timing.totalMs - timing.prepareMs - result.stats.firstPassMs
+        timing.decodeMs = decoded - start - timing.prepareMs - result.stats.firstPassMs
         timing.promptTokens = suffix.count
         timing.forwardPasses = result.stats.forwardPasses
         timing.tokens = result.stats.tokens
@@ -412,32 +416,39 @@ public final class Translator {
                 (now.0, DrafterStats(drafts: now.1.drafts - then.drafts, proposed: now.1.proposed - then.proposed, accepted: now.1.accepted - then.accepted))
             }
         }
-        if let over = Limits.violation(in: calls, robot: robot) {
-            return Translation(outcome: "rejected", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
-                               reason: over)
+        // The verdict on the decoded plan; its time is `checkMs`.
+        func verdict() -> Translation {
+            if let over = Limits.violation(in: calls, robot: robot) {
+                return Translation(outcome: "rejected", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
+                                   reason: over)
+            }
+            // The second safety check, independent of the grammar that produced the plan: every call against the robot
+            // file (names, types, ranges, entities) and the plan's length; and a plan the token limit cut short is no plan.
+            let broken = calls.lazy.compactMap { c in self.robot.action(named: c.name).map { $0.problem(with: c, world: self.world) } ?? "unknown action \(c.name)" }.first
+            if let broken {
+                return Translation(outcome: "fallback", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
+                                   reason: "the plan broke the robot file: \(broken)")
+            }
+            if calls.count > robot.limits.maxPlanActions {
+                return Translation(outcome: "fallback", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
+                                   reason: "the plan has \(calls.count) actions; \(robot.id) takes at most \(robot.limits.maxPlanActions) (limits.max_plan_actions)")
+            }
+            if !result.finished {
+                let why = result.stats.tokens >= maxTokens ? "the plan was cut short by the token limit (model.max_tokens: \(maxTokens))"
+                    : "the plan came to a point where the grammar allowed no token"
+                return Translation(outcome: "fallback", actions: calls, normalizedInstruction: normalized, timing: timing, finished: false, reason: why)
+            }
+            if refusesMissing, !isToolSet, let why = refusals.reason(instruction: instruction, normalized: normalized, calls: calls) {
+                return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
+                                   reason: why)
+            }
+            return Translation(outcome: calls.isEmpty ? "no_action" : "ok", actions: calls, normalizedInstruction: normalized, timing: timing,
+                               finished: result.finished,
+                               reason: calls.isEmpty ? "nothing in the request is something \(robot.id) can do here" : nil)
         }
-        // The second safety check, independent of the grammar that produced the plan: every call against the robot
-        // file (names, types, ranges, entities) and the plan's length; and a plan the token limit cut short is no plan.
-        let broken = calls.lazy.compactMap { c in self.robot.action(named: c.name).map { $0.problem(with: c, world: self.world) } ?? "unknown action \(c.name)" }.first
-        if let broken {
-            return Translation(outcome: "fallback", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
-                               reason: "the plan broke the robot file: \(broken)")
-        }
-        if calls.count > robot.limits.maxPlanActions {
-            return Translation(outcome: "fallback", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
-                               reason: "the plan has \(calls.count) actions; \(robot.id) takes at most \(robot.limits.maxPlanActions) (limits.max_plan_actions)")
-        }
-        if !result.finished {
-            let why = result.stats.tokens >= maxTokens ? "the plan was cut short by the token limit (model.max_tokens: \(maxTokens))"
-                : "the plan came to a point where the grammar allowed no token"
-            return Translation(outcome: "fallback", actions: calls, normalizedInstruction: normalized, timing: timing, finished: false, reason: why)
-        }
-        if refusesMissing, !isToolSet, let why = refusals.reason(instruction: instruction, normalized: normalized, calls: calls) {
-            return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
-                               reason: why)
-        }
-        return Translation(outcome: calls.isEmpty ? "no_action" : "ok", actions: calls, normalizedInstruction: normalized, timing: timing,
-                           finished: result.finished,
-                           reason: calls.isEmpty ? "nothing in the request is something \(robot.id) can do here" : nil)
+        var out = verdict()
+        out.timing.totalMs = monotonicMilliseconds() - start
+        out.timing.checkMs = out.timing.totalMs - (decoded - start)
+        return out
     }
 }

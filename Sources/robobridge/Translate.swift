@@ -148,8 +148,9 @@ struct Translate: AsyncParsableCommand {
         // Flattened object fields of tool sets (`room.type`) are nested again; robot files have no dotted names.
         let actions: [JSONValue] = t.actions.map { WireAction(name: $0.name, args: ToolSet.arguments(of: $0)).json }
         let timing: JSONValue = .object([
-            ("total_ms", .number(round3(t.timing.totalMs))), ("prefill_ms", .number(round3(t.timing.prefillMs))),
-            ("decode_ms", .number(round3(t.timing.decodeMs))), ("forward_passes", .integer(Int64(t.timing.forwardPasses))),
+            ("total_ms", .number(round3(t.timing.totalMs))), ("prepare_ms", .number(round3(t.timing.prepareMs))),
+            ("prefill_ms", .number(round3(t.timing.prefillMs))), ("decode_ms", .number(round3(t.timing.decodeMs))),
+            ("check_ms", .number(round3(t.timing.checkMs))), ("forward_passes", .integer(Int64(t.timing.forwardPasses))),
             ("tokens", .integer(Int64(t.timing.tokens))), ("draft_tokens", .integer(Int64(t.timing.draftTokens))),
             ("accepted_tokens", .integer(Int64(t.timing.acceptedTokens))), ("forced_tokens", .integer(Int64(t.timing.forcedTokens))),
             ("prompt_tokens", .integer(Int64(t.timing.promptTokens))),

@@ -39,6 +39,8 @@ struct TranslateBench: AsyncParsableCommand {
             do { model = try Model(path: try ModelCatalog.resolve(modelRef)) } catch { throw fail("\(error)") }
             var plain: [Double] = [], spec: [Double] = []
             var plainPasses = 0, specPasses = 0, plans = 0, differ: [String] = []
+            var stages: [String: [Stage: [Double]]] = ["plain": [:], "speculative": [:]]
+            var exact: [String: Int] = ["plain": 0, "speculative": 0]
             var byCategory: [String: (plain: [Double], spec: [Double])] = [:]
             var drafters: [String: DrafterStats] = [:]
             var draftNames: [String] = []
@@ -51,11 +53,15 @@ struct TranslateBench: AsyncParsableCommand {
                     translators[c.robot] = t
                     // Alternate which mode goes first, so warm caches favour neither.
                     let speculativeFirst = i % 2 == 0
-                    let a = try t.translate(c.instruction, speculative: speculativeFirst)
-                    let b = try t.translate(c.instruction, speculative: !speculativeFirst)
+                    let a = try t.translate(c.instruction, speculative: speculativeFirst, facts: c.facts)
+                    let b = try t.translate(c.instruction, speculative: !speculativeFirst, facts: c.facts)
                     let (p, s) = speculativeFirst ? (b, a) : (a, b)
                     guard p.outcome != "estop" else { continue }
                     plans += 1
+                    for (mode, r) in [("plain", p), ("speculative", s)] {
+                        for stage in Stage.allCases { stages[mode]![stage, default: []].append(stage.value(r.timing)) }
+                        if Evaluation.matches(r, c, robot: robot, world: world) { exact[mode]! += 1 }
+                    }
                     plain.append(p.timing.totalMs)
                     spec.append(s.timing.totalMs)
                     plainPasses += p.timing.forwardPasses
@@ -83,6 +89,16 @@ struct TranslateBench: AsyncParsableCommand {
             print("| speculative | \(fixed(percentile(spec, 0.5))) | \(fixed(percentile(spec, 0.99))) | \(fixed(Double(specPasses) / Double(max(1, plans)), 2)) |")
             print("p50 speedup: \(fixed(percentile(plain, 0.5) / percentile(spec, 0.5), 2))×; p99 speedup: \(fixed(percentile(plain, 0.99) / percentile(spec, 0.99), 2))×")
             print("")
+            print("| mode | " + Stage.allCases.map { "\($0.rawValue) p50 / p99" }.joined(separator: " | ") + " | exact match |")
+            print("|---|" + String(repeating: "---|", count: Stage.allCases.count + 1))
+            for mode in ["plain", "speculative"] {
+                let cells = Stage.allCases.map { st in
+                    let v = stages[mode]![st] ?? []
+                    return st.isCount ? "\(fixed(percentile(v, 0.5), 0)) / \(fixed(percentile(v, 0.99), 0))" : "\(fixed(percentile(v, 0.5))) / \(fixed(percentile(v, 0.99)))"
+                }
+                print("| \(mode) | " + cells.joined(separator: " | ") + " | \(fixed(100 * Double(exact[mode]!) / Double(max(1, plans))))% |")
+            }
+            print("")
             print("| drafter | drafts | tokens proposed | accepted | acceptance |")
             print("|---|---|---|---|---|")
             for name in ["grammar (jump-forward)"] + draftNames {
@@ -99,6 +115,24 @@ struct TranslateBench: AsyncParsableCommand {
             print("")
             print("plans that differ between plain and speculative decoding: \(differ.count) of \(plans)")
             for d in differ.prefix(20) { print("  \(d)") }
+        }
+    }
+}
+
+/// The stages of one translation, as `translate` reports them in `timing` (milliseconds), and its token counts.
+enum Stage: String, CaseIterable {
+    case prepare = "prepare ms", prefill = "first pass ms", decode = "later passes ms", check = "check ms", total = "total ms"
+    case promptTokens = "prompt tokens", planTokens = "plan tokens"
+    var isCount: Bool { self == .promptTokens || self == .planTokens }
+    func value(_ t: Translation.Timing) -> Double {
+        switch self {
+        case .prepare: t.prepareMs
+        case .prefill: t.prefillMs
+        case .decode: t.decodeMs
+        case .check: t.checkMs
+        case .total: t.totalMs
+        case .promptTokens: Double(t.promptTokens)
+        case .planTokens: Double(t.tokens)
         }
     }
 }

@@ -29,13 +29,18 @@ struct RandomLogits: LogitsSource {
     var seed: UInt64
     var step: UInt64 = 0
     var firstRow = 0
+    /// The rows of the last batch that have logits: reading another one is the decoder's bug.
+    var rows: Set<Int> = []
     /// The logits at a position depend on the position only (as a real model's depend on the tokens before).
-    mutating func append(_ tokens: [Int32], logitsFrom: Int) throws {
+    mutating func append(_ tokens: [Int32], logitsAt rows: [Int]) throws {
+        precondition(rows.allSatisfy { tokens.indices.contains($0) }, "logits asked for outside the batch")
         firstRow = Int(step)
         step &+= UInt64(tokens.count)
+        self.rows = Set(rows)
     }
     mutating func rollback(_ count: Int) throws { step &-= UInt64(count) }
     func logit(_ token: Int32, row: Int) -> Float {
+        precondition(rows.contains(row), "row \(row) read without logits asked for")
         let position = UInt64(firstRow + row)
         var z = seed &+ position &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: Int64(token)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
