@@ -19,7 +19,7 @@ build: setup
 	swift build -c release $(SWIFT_LINK)
 
 demo: build
-	@echo "== rover (robots/rover.yaml, simulator/worlds/apartment.yaml), default model smollm2-135m =="
+	@echo "== rover (robots/rover.yaml, simulator/worlds/apartment.yaml), default model smollm2-135m-fast =="
 	@printf '%s\n' '{"instruction": "go to the kitchen"}' '{"instruction": "put the blue mug on the coffee table"}' '{"instruction": "turn left ninety degrees"}' \
 	  '{"instruction": "drive forward 20 cm"}' '{"instruction": "set the speed to half a meter per second"}' \
 	  '{"instruction": "STOP!"}' '{"instruction": "what is the weather in Paris?"}' > .build/demo-rover.jsonl
@@ -52,10 +52,11 @@ test: setup
 	swift test -c release --skip-build --skip RoboBridgeMessagingTests --skip RoboBridgeServeTests --skip RoboBridgeMissionTests
 
 bench: build
+	$(BIN) bench engine --model smollm2-135m-fast
 	$(BIN) bench engine --model smollm2-135m
 	$(BIN) bench engine --model gemma3-270m
 	$(BIN) bench zmq
-	$(BIN) bench translate --models smollm2-135m,gemma3-270m
+	$(BIN) bench translate --models smollm2-135m-fast,smollm2-135m,gemma3-270m
 	$(BIN) bench mask
 
 clean:

@@ -173,7 +173,7 @@ public struct Limits: Sendable, Equatable {
 
 public struct ModelSettings: Sendable, Equatable {
     /// A bundled model name or a GGUF path.
-    public var name: String = "smollm2-135m"
+    public var name: String = "smollm2-135m-fast"
     public var draftModel: String?
     public var contextLength: Int = 2048
     public var threads: Int = 2

@@ -32,6 +32,8 @@ public struct DecodeStats: Sendable, Equatable {
     public var acceptedTokens = 0
     /// Time of the first forward pass (the instruction's prefill, with the first draft).
     public var firstPassMs = 0.0
+    /// Time in the model's forward passes, all of them (the rest of a decode is masks, drafts and choices).
+    public var modelMs = 0.0
 }
 
 /// Greedy decoding under the plan grammar: at each step only tokens the grammar allows can be chosen.
@@ -160,10 +162,12 @@ public struct ConstrainedDecoder {
                     if draft.isEmpty { speculation.record(i, proposed: 0, accepted: 0) }
                 }
             }
-            let t0 = stats.forwardPasses == 0 ? monotonicMilliseconds() : 0
             let rows = [pending.count - 1] + choiceAfter.indices.filter { choiceAfter[$0] }.map { pending.count + $0 }
+            let t0 = monotonicMilliseconds()
             let (offset, passes) = try append(&source, pending + draft, logitsAt: rows)
-            if stats.forwardPasses == 0 { stats.firstPassMs = monotonicMilliseconds() - t0 }
+            let t1 = monotonicMilliseconds()
+            if stats.forwardPasses == 0 { stats.firstPassMs = t1 - t0 }
+            stats.modelMs += t1 - t0
             stats.forwardPasses += passes
             stats.draftTokens += draft.count
             // Verify: walk the draft, choosing at each position as plain decoding would.

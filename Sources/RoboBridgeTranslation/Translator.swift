@@ -37,6 +37,8 @@ public struct Translation: Sendable {
         public var prefillMs = 0.0
         /// The model's later passes, with the masks and drafts between them.
         public var decodeMs = 0.0
+        /// Of `decodeMs`, the time in the model's passes (the rest: masks, drafts, choices, rollbacks).
+        public var laterPassesMs = 0.0
         /// After decoding: parsing the plan, the limit check and the second safety check.
         public var checkMs = 0.0
         public var forwardPasses = 0
@@ -131,6 +133,9 @@ public final class Translator {
     /// Examples chosen per instruction. The most similar one is decoded right before the instruction
     /// (small models copy the nearest example); the others are seen in the cache, where they cost nothing.
     public let retrievedExamples: Int
+    /// Tokens of the system prompt, of everything cached at start (the system prompt and the example bank), and
+    /// the context's cells.
+    public private(set) var promptLayout = (system: 0, cached: 0, context: 0)
     private static let working: Int32 = 1
     static let scratch = ContextSource.scratch
 
@@ -198,6 +203,7 @@ public final class Translator {
             all += t
         }
         try context.decodePrompt(all, sequence: 0, batch: batch)
+        promptLayout = (systemTokens.count, all.count, context.contextLength)
         self.cached = cached
         let tokenize: (String) -> [Int32] = { (try? vocab.tokenize($0, addSpecial: false, parseSpecial: false)) ?? [] }
         let examples: [(instruction: String, plan: [ActionCall])] = bank.entries.compactMap { e in
@@ -404,6 +410,7 @@ public final class Translator {
         if speculative, result.finished { planCache.remember(instruction: normalized, plan: text) }
         let decoded = monotonicMilliseconds()
         timing.prefillMs = result.stats.firstPassMs
+        timing.laterPassesMs = result.stats.modelMs - result.stats.firstPassMs
         timing.decodeMs = decoded - start - timing.prepareMs - result.stats.firstPassMs
         timing.promptTokens = suffix.count
         timing.forwardPasses = result.stats.forwardPasses

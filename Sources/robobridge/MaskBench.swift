@@ -17,7 +17,7 @@ struct MaskBench: AsyncParsableCommand {
     @Argument(help: "A JSONL corpus (its expected plans are walked).")
     var corpus = "corpus/robots.jsonl"
     @Option(name: .long, help: "Models (names or GGUF paths), comma-separated.")
-    var models = "smollm2-135m,gemma3-270m"
+    var models = "smollm2-135m-fast,gemma3-270m"
     @Option(name: .long, help: "Folder of robot files, <id>.yaml.")
     var robots = "robots"
 

@@ -50,6 +50,7 @@ struct TranslateBench: AsyncParsableCommand {
                     let (robot, world) = file.schemas[c.robot]!
                     let t = try translators[c.robot] ?? Translator(model: model, robot: robot, world: world, threads: threads, draftModel: draft)
                     t.enabledDrafters = enabled
+                    if translators[c.robot] == nil { print("\(c.robot): system prompt \(t.promptLayout.system) tokens, \(t.promptLayout.cached) cached with the example bank, context \(t.promptLayout.context) cells") }
                     translators[c.robot] = t
                     // Alternate which mode goes first, so warm caches favour neither.
                     let speculativeFirst = i % 2 == 0
@@ -121,7 +122,8 @@ struct TranslateBench: AsyncParsableCommand {
 
 /// The stages of one translation, as `translate` reports them in `timing` (milliseconds), and its token counts.
 enum Stage: String, CaseIterable {
-    case prepare = "prepare ms", prefill = "first pass ms", decode = "later passes ms", check = "check ms", total = "total ms"
+    case prepare = "prepare ms", prefill = "first pass ms", decode = "rest of decoding ms", passes = "of which model ms", check = "check ms"
+    case total = "total ms"
     case promptTokens = "prompt tokens", planTokens = "plan tokens"
     var isCount: Bool { self == .promptTokens || self == .planTokens }
     func value(_ t: Translation.Timing) -> Double {
@@ -129,6 +131,7 @@ enum Stage: String, CaseIterable {
         case .prepare: t.prepareMs
         case .prefill: t.prefillMs
         case .decode: t.decodeMs
+        case .passes: t.laterPassesMs
         case .check: t.checkMs
         case .total: t.totalMs
         case .promptTokens: Double(t.promptTokens)

@@ -30,7 +30,7 @@ struct LargeWorldTests {
             kind: mobile_manipulator
             description: A warehouse robot on wheels with one arm. It drives to aisles and shelves, picks up items and puts them down.
             world: warehouse.yaml
-            model: {name: smollm2-135m, context_length: 2048, threads: 2, temperature: 0, max_tokens: 96}
+            model: {name: smollm2-135m-fast, context_length: 2048, threads: 2, temperature: 0, max_tokens: 96}
             limits: {max_plan_actions: 8, max_instruction_length: 300}
             actions:
               - name: navigate_to

@@ -9,7 +9,7 @@ import Testing
 /// The translator on the real default model.
 @Suite("Translator on the real model", .serialized)
 struct TranslatorTests {
-    static let model = Result { try Model(path: try ModelCatalog.resolve("smollm2-135m")) }
+    static let model = Result { try Model(path: try ModelCatalog.resolve(ModelCatalog.defaultModel)) }
 
     @Test func stopWordsBypassTheModel() throws {
         let (rover, world) = try load("rover", "apartment")
