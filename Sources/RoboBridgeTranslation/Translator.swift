@@ -136,6 +136,8 @@ public final class Translator {
     /// Tokens of the system prompt, of everything cached at start (the system prompt and the example bank), and
     /// the context's cells.
     public private(set) var promptLayout = (system: 0, cached: 0, context: 0)
+    /// The system prompt's text (before the chat template wraps it).
+    public var systemPrompt: String { prompt.systemMessage }
     private static let working: Int32 = 1
     static let scratch = ContextSource.scratch
 

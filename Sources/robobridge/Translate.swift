@@ -40,12 +40,17 @@ struct Translate: AsyncParsableCommand {
     @Option(name: .long, help: "Output: json (the contract, one object per line; the default) or text (a line per instruction for people: the plan, the outcome, the time).")
     var format: OutputFormat = .json
 
+    @Flag(name: .long, help: "Print what the model is given before any instruction (the system prompt, and how many tokens it and the cached examples take), then exit.")
+    var showPrompt = false
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case json, text }
     @Argument(help: "The instruction.")
     var instruction: String?
 
     func validate() throws {
-        guard (instruction == nil) != (input == nil) else { throw ValidationError("give exactly one of an instruction or --input FILE.jsonl") }
+        guard (instruction == nil) != (input == nil) || (showPrompt && instruction == nil && input == nil) else {
+            throw ValidationError("give exactly one of an instruction or --input FILE.jsonl")
+        }
         if input == nil, robot == nil, tools == nil { throw ValidationError("give --robot FILE (and optionally --world FILE) or --tools FILE.json") }
         if robot != nil, tools != nil { throw ValidationError("give either --robot/--world or --tools, not both") }
     }
@@ -67,6 +72,13 @@ struct Translate: AsyncParsableCommand {
                 t.enabledDrafters = enabled
                 translators[key] = t
                 return t
+            }
+            if showPrompt {
+                guard let schema = defaultSchema else { throw fail("no robot or tools given") }
+                let t = try translator("default", schema)
+                let l = t.promptLayout
+                FileHandleOutput.writeStdout(t.systemPrompt + "\n\n(system prompt: \(l.system) tokens; with the example bank: \(l.cached) tokens cached at start; context: \(l.context) cells; \(t.retrievedExamples) examples shown per instruction)\n")
+                return
             }
             if let instruction {
                 guard let schema = defaultSchema else { throw fail("no robot or tools given") }
