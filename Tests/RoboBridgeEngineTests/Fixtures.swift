@@ -6,9 +6,12 @@ import Testing
 enum Fixtures {
     static let smolResult = Result { try Model(path: ModelCatalog.resolve("smollm2-135m")) }
     static let gemmaResult = Result { try Model(path: ModelCatalog.resolve("gemma3-270m")) }
+    static let defaultResult = Result { try Model(path: ModelCatalog.resolve(ModelCatalog.defaultModel)) }
 
     static func smol() throws -> Model { try smolResult.get() }
     static func gemma() throws -> Model { try gemmaResult.get() }
+    /// The default model (`smollm2-135m-fast`, requantized by the setup); `smol()` is the file as shipped.
+    static func defaultModel() throws -> Model { try defaultResult.get() }
 
     /// A prompt of the kind RoboBridge sends, tokenized with the chat template.
     static func robotPrompt(_ model: Model) throws -> [Token] {

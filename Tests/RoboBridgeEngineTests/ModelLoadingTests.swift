@@ -26,7 +26,7 @@ struct ModelLoadingTests {
     }
 
     @Test func unknownModelName() {
-        #expect(throws: EngineError.unknownModelName("smollm3", known: ["smollm2-135m", "gemma3-270m", "smollm2-135m-q4_0"])) {
+        #expect(throws: EngineError.unknownModelName("smollm3", known: ["smollm2-135m-fast", "smollm2-135m", "gemma3-270m", "smollm2-135m-q4_0"])) {
             try ModelCatalog.resolve("smollm3")
         }
         #expect(EngineError.unknownModelName("x", known: ["a", "b"]).description
