@@ -117,7 +117,7 @@ public struct ConstrainedDecoder {
                 if l > bestScore { bestScore = l; best = t }
             }
             if mask.canEnd, var endScore = masks.trie.endTokens.map({ source.logit($0, row: row) }).max() {
-                if live.contains(where: { $0.count == bytes.count }) { endScore += guide!.bonus }
+                if guide?.ends(live, at: bytes.count) == true { endScore += guide!.bonus }
                 if endScore >= bestScore { return nil }
             }
             return best >= 0 ? best : nil
@@ -250,22 +250,46 @@ func lastTwoLinesEqual(_ bytes: [UInt8]) -> Bool {
 /// given to tokens that continue one of them.
 public struct Guide: Sendable {
     public var plans: [[UInt8]]
+    /// Per plan, the byte offsets where its own tokens end — its tokenization as the prompt's examples show it to the
+    /// model (nil: any token that continues the plan). The bonus goes to the token that keeps to that tokenization, not
+    /// to every prefix of the plan: a bonus on all of them lifts the plan's spelling in fragments ("n", "avi", "g",
+    /// "ate" for "navigate"), which the model writes when its own first choice was another action — slower (a pass per
+    /// fragment, drafts rejected) and out of the distribution the examples set.
+    public var boundaries: [Set<Int>?]
     public var bonus: Float
 
-    public init(plans: [String], bonus: Float) {
+    /// - Parameter tokenize: a plan's text → its tokens' bytes (nil: no tokenization is preferred).
+    public init(plans: [String], bonus: Float, tokenize: ((String) -> [[UInt8]])? = nil) {
         self.plans = plans.map { Array($0.utf8) }
         self.bonus = bonus
+        boundaries = plans.map { text in
+            guard let tokenize else { return nil }
+            let tokens = tokenize(text)
+            guard tokens.reduce(0, { $0 + $1.count }) == text.utf8.count else { return nil }
+            var ends: Set<Int> = [0], end = 0
+            for t in tokens { end += t.count; ends.insert(end) }
+            return ends
+        }
     }
 
-    /// The plans that continue the text so far.
-    func live(after text: [UInt8]) -> [[UInt8]] {
-        plans.filter { $0.count >= text.count && $0.starts(with: text) }
+    /// The plans (their indices) that continue the text so far.
+    func live(after text: [UInt8]) -> [Int] {
+        plans.indices.filter { plans[$0].count >= text.count && plans[$0].starts(with: text) }
     }
 
-    /// Whether `token` continues one of the live plans at `offset`.
-    func continues(_ live: [[UInt8]], _ offset: Int, _ token: [UInt8]) -> Bool {
-        live.contains { $0.count >= offset + token.count && $0[offset..<(offset + token.count)].elementsEqual(token) }
+    /// Whether `token` continues one of the live plans at `offset` — by that plan's own tokenization where the text so
+    /// far kept to it.
+    func continues(_ live: [Int], _ offset: Int, _ token: [UInt8]) -> Bool {
+        live.contains { i in
+            let p = plans[i]
+            guard p.count >= offset + token.count, p[offset..<(offset + token.count)].elementsEqual(token) else { return false }
+            guard let ends = boundaries[i], ends.contains(offset) else { return true }
+            return ends.contains(offset + token.count)
+        }
     }
+
+    /// Whether a live plan ends at `offset`.
+    func ends(_ live: [Int], at offset: Int) -> Bool { live.contains { plans[$0].count == offset } }
 }
 
 func binarySearch(_ sorted: [Int32], _ x: Int32) -> Bool {

@@ -475,8 +475,9 @@ public final class LexiconDrafter: Drafter {
     }
 
     /// Parsed plans as a decoding guide (see `ConstrainedDecoder.decode`).
-    public static func guide(_ plans: [[ActionCall]], bonus: Float) -> Guide? {
-        plans.isEmpty || bonus == 0 ? nil : Guide(plans: plans.map(PlanText.render), bonus: bonus)
+    /// - Parameter tokenize: a plan text → its tokens' bytes, so the bonus keeps to the tokenization the examples show.
+    public static func guide(_ plans: [[ActionCall]], bonus: Float, tokenize: ((String) -> [[UInt8]])? = nil) -> Guide? {
+        plans.isEmpty || bonus == 0 ? nil : Guide(plans: plans.map(PlanText.render), bonus: bonus, tokenize: tokenize)
     }
 
     public func propose(_ r: DraftRequest) -> [Int32] { texts.propose(r) }

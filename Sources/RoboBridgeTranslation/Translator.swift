@@ -136,6 +136,11 @@ public final class Translator {
     /// Tokens of the system prompt, of everything cached at start (the system prompt and the example bank), and
     /// the context's cells.
     public private(set) var promptLayout = (system: 0, cached: 0, context: 0)
+    /// A plan text's tokens (their bytes), as the example bank's plans are tokenized.
+    private func tokenizePlan(_ text: String) -> [[UInt8]] {
+        ((try? model.vocabulary.tokenize(text, addSpecial: false, parseSpecial: false)) ?? []).map { tokenBytes[Int($0)] }
+    }
+
     /// The system prompt's text (before the chat template wraps it).
     public var systemPrompt: String { prompt.systemMessage }
     private static let working: Int32 = 1
@@ -403,7 +408,7 @@ public final class Translator {
             }
         }
         // A call identical to the one before ends the plan, unless the instruction asks for a repetition.
-        let result = try decoder.decode(&source, prompt: suffix, speculation: spec, guide: LexiconDrafter.guide(parsed, bonus: guideBonus),
+        let result = try decoder.decode(&source, prompt: suffix, speculation: spec, guide: LexiconDrafter.guide(parsed, bonus: guideBonus, tokenize: tokenizePlan),
                                         stopsRepeats: !ToolGrounding.asksRepetition(normalized), committed: onCommitted)
         let text = String(decoding: result.bytes, as: UTF8.self)
         // A tool set's identical calls are one call (robots stream calls as they come: repetition is theirs to stop in decoding).
