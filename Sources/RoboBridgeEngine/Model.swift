@@ -102,8 +102,8 @@ public final class Model: @unchecked Sendable {
     }
 
     /// Checks existence, readability and the GGUF magic before handing the file to llama.cpp,
-    /// so that the common mistakes get a precise error.
-    static func checkFile(_ path: String) throws(EngineError) {
+    /// so that the common mistakes get a precise error. Cheap: a start-up can check before it binds anything.
+    public static func checkFile(_ path: String) throws(EngineError) {
         var st = stat()
         guard stat(path, &st) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { throw .modelNotFound(path: path) }

@@ -55,6 +55,13 @@ struct Serve: AsyncParsableCommand {
         cfg.streamsActions = !wholePlans
         var settings = TranslatorPlanner.Settings(robot: robotFile, world: worldFile, model: model, draftModel: draftModel, threads: threads)
         settings.speculative = !noSpeculation
+        // A missing, unreadable or non-GGUF model file stops the start before any socket is bound (the model itself
+        // loads on its own thread while the node comes up, so e-stops are served from the first moment).
+        do {
+            for name in [settings.model] + (settings.draftModel.map { [$0] } ?? []) { try Model.checkFile(try ModelCatalog.resolve(name)) }
+        } catch {
+            throw fail("\(error)")
+        }
         logger.info("loading the model", metadata: ["model": "\(settings.model)", "robot.id": "\(robotFile.id)"])
         let planner = TranslatorPlanner(settings, logger: Logger(label: "robobridge.planner"))
         let context: MessagingContext

@@ -463,6 +463,39 @@ struct ServeProcessTests {
     }
 }
 
+@Suite("robobridge serve refuses to start on a bad model file, before binding anything")
+struct ServeStartTests {
+    @Test(arguments: ["missing", "corrupt"])
+    func aBadModelFileStopsTheStart(_ kind: String) async throws {
+        let executable = root + "/.build/release/robobridge"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rb-serve-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = dir + "/model.gguf"
+        if kind == "corrupt" { try Data("not a model at all".utf8).write(to: URL(fileURLWithPath: model)) }
+        let port = Int.random(in: 20_000..<32_000)
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: executable)
+        serve.arguments = ["serve", "--robot", root + "/robots/rover.yaml", "--model", model, "--command", "tcp://127.0.0.1:\(port)",
+                           "--publish", "tcp://127.0.0.1:\(port + 1)", "--translate", "tcp://127.0.0.1:\(port + 2)"]
+        let err = Pipe()
+        serve.standardError = err
+        serve.standardOutput = Pipe()
+        try serve.run()
+        let log = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+            Thread {
+                let d = err.fileHandleForReading.readDataToEndOfFile()
+                serve.waitUntilExit()
+                c.resume(returning: String(decoding: d, as: UTF8.self))
+            }.start()
+        }
+        #expect(serve.terminationStatus != 0, "serve exited 0: \(log)")
+        #expect(log.contains(model), "the error names the file: \(log)")
+        #expect(log.contains(kind == "missing" ? "not found" : "not a GGUF model file"), "\(log)")
+        #expect(!log.contains("bridge node up"), "no socket may be bound: \(log)")
+    }
+}
+
 /// Bytes appended from a pipe's handler thread, read from the test.
 final class LockedBuffer: @unchecked Sendable {
     private let lock = NSLock()
