@@ -496,6 +496,39 @@ struct ServeStartTests {
     }
 }
 
+extension ServeStartTests {
+    @Test func aPortInUseIsNamed() async throws {
+        // Another program holds the command port (a plain TCP listener).
+        let port = Int.random(in: 20_000..<32_000)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        try #require(bound == 0 && listen(fd, 1) == 0)
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: root + "/.build/release/robobridge")
+        serve.arguments = ["serve", "--robot", root + "/robots/rover.yaml", "--command", "tcp://127.0.0.1:\(port)",
+                           "--publish", "tcp://127.0.0.1:\(port + 1)", "--translate", "tcp://127.0.0.1:\(port + 2)"]
+        let err = Pipe()
+        serve.standardError = err
+        serve.standardOutput = Pipe()
+        try serve.run()
+        let log = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+            Thread {
+                let d = err.fileHandleForReading.readDataToEndOfFile()
+                serve.waitUntilExit()
+                c.resume(returning: String(decoding: d, as: UTF8.self))
+            }.start()
+        }
+        #expect(serve.terminationStatus != 0, "serve exited 0: \(log)")
+        #expect(log.contains("tcp://127.0.0.1:\(port)") && log.contains("Address already in use"), "\(log)")
+    }
+}
+
 /// Bytes appended from a pipe's handler thread, read from the test.
 final class LockedBuffer: @unchecked Sendable {
     private let lock = NSLock()
