@@ -25,6 +25,8 @@ public enum PlanText {
     }
 
     private static func format3(_ d: Double) -> String {
+        // Nothing the grammar writes is this large or not finite; a drafter's candidate might be: no trap for it.
+        guard d.isFinite, abs(d) < 1e15 else { return "\(d)" }
         let scaled = (d * 1000).rounded()
         let neg = scaled < 0
         let a = Int64(abs(scaled))

@@ -88,7 +88,7 @@ public struct ExampleBank: Sendable {
         Set(text.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != "." }).map { w in
             let s = String(w)
             if let c = classOf[s] { return "<\(c)>" }
-            if Double(s) != nil { return "<number>" }
+            if InstructionNormalizer.number(s) != nil { return "<number>" }
             return s
         })
     }

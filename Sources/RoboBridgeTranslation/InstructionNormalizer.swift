@@ -73,6 +73,23 @@ public struct InstructionNormalizer: Sendable {
     }
 
     /// Words, numbers and punctuation, lowercased.
+    /// A number as an instruction writes it: digits with an optional sign and decimals ("12", "-3", "0.5"), finite.
+    /// Not what `Double.init` also reads — "nan", "inf", "infinity", "1e308", hex floats — which a request can
+    /// write as words.
+    package static func number(_ word: some StringProtocol) -> Double? {
+        var digits = 0, dots = 0
+        for (i, c) in word.utf8.enumerated() {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+            case UInt8(ascii: "."): dots += 1
+            case UInt8(ascii: "-"), UInt8(ascii: "+"): if i != 0 { return nil }
+            default: return nil
+            }
+        }
+        guard digits > 0, dots <= 1, word.count <= 24, let v = Double(String(word)), v.isFinite else { return nil }
+        return v
+    }
+
     static func tokenize(_ s: String) -> [String] {
         var out: [String] = []
         var current = ""
@@ -178,7 +195,7 @@ public struct InstructionNormalizer: Sendable {
                 i = k
                 continue
             }
-            if let d = Double(t[i]), i + 3 < t.count, t[i + 1] == "and", t[i + 2] == "a", t[i + 3] == "half" {
+            if let d = Self.number(t[i]), i + 3 < t.count, t[i + 1] == "and", t[i + 2] == "a", t[i + 3] == "half" {
                 out.append(format(d + 0.5)); i += 4; continue
             }
             out.append(t[i])
@@ -204,7 +221,7 @@ public struct InstructionNormalizer: Sendable {
         var i = 0
         while i + 1 < out.count {
             defer { i += 1 }
-            guard let v = Double(out[i]) else { continue }
+            guard let v = Self.number(out[i]) else { continue }
             let unit = out[i + 1]
             let next = i + 2 < out.count ? out[i + 2] : ""
             // Speeds: "km/h" (tokenized "km h"), "kph", "kmh", "mph" → m/s.
@@ -232,7 +249,7 @@ public struct InstructionNormalizer: Sendable {
             while k + 1 < out.count {
                 // (Not when the clause gives its own angle: "spin around to the left by 90 degrees".)
                 let clause = out[(k + 2)...].prefix { !["and", "then", ",", "-"].contains($0) }
-                if ["turn", "spin", "rotate"].contains(out[k]), out[k + 1] == "around", !clause.contains(where: { Double($0) != nil }) {
+                if ["turn", "spin", "rotate"].contains(out[k]), out[k + 1] == "around", !clause.contains(where: { Self.number($0) != nil }) {
                     out.replaceSubrange(k...(k + 1), with: [out[k], "180", "degrees"])
                 } else if ["about", "u"].contains(out[k]), ["face", "turn"].contains(out[k + 1]) {
                     out.replaceSubrange(k...(k + 1), with: ["turn", "180", "degrees"])

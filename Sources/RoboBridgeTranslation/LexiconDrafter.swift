@@ -77,7 +77,7 @@ public final class LexiconDrafter: Drafter {
                 let tokens = InstructionNormalizer.tokenize(clause)
                 let words = tokens.enumerated().filter { i, w in
                     w.count > 2 && w.allSatisfy(\.isLetter) && classOf[w] == nil && !text.contains(w) && !Self.stop.contains(w)
-                        && !Self.filler.contains(w) && !Self.prepositions.contains(w) && (i == 0 || Double(tokens[i - 1]) == nil)
+                        && !Self.filler.contains(w) && !Self.prepositions.contains(w) && (i == 0 || InstructionNormalizer.number(tokens[i - 1]) == nil)
                 }.map(\.1)
                 exampleWords[call.name, default: []].formUnion(words.map(Self.stem))
             }
@@ -168,7 +168,7 @@ public final class LexiconDrafter: Drafter {
         var shape: [String] = [], entities: [String] = [], numbers: [Double] = []
         for w in InstructionNormalizer.tokenize(instruction) where !Self.filler.contains(w) {
             if let c = classOf[w] { shape.append("<\(c)>"); entities.append(w) }
-            else if let d = Double(w) { shape.append("<n>"); numbers.append(d) }
+            else if let d = InstructionNormalizer.number(w) { shape.append("<n>"); numbers.append(d) }
             else { shape.append(w) }
         }
         return (shape, entities, numbers)

@@ -106,7 +106,7 @@ public struct Refusals {
     /// counts as one) of a word of the plan's own entities, or of any known word of five letters or more.
     private func isKnown(_ w: String, planWords: Set<String>) -> Bool {
         let s = Self.stem(w)
-        if known.contains(s) || Double(w) != nil { return true }
+        if known.contains(s) || InstructionNormalizer.number(w) != nil { return true }
         if planWords.contains(where: { Self.withinOneEdit($0, w) }) { return true }
         // Part of a compound the robot or world uses ("bench" of "workbench").
         if s.count >= 4, known.contains(where: { $0.count >= s.count + 3 && ($0.hasSuffix(s) || $0.hasPrefix(s)) }) { return true }

@@ -359,7 +359,11 @@ public final class Translator {
         let note = [prompt.worldNote(for: normalized), changeNote(for: normalized)].compactMap { $0 }.map { $0 + "\n" }.joined()
         // A tool set's request is shown as written: its arguments are copied from it verbatim (see `ToolGrounding`).
         let shown = isToolSet ? instruction.split(whereSeparator: \.isWhitespace).joined(separator: " ") : normalized
-        let suffix = try model.vocabulary.tokenize(nearest + note + shown + turnClose, addSpecial: false, parseSpecial: true)
+        // The instruction is text, never markup: chat-template control tokens written inside it ("<|im_end|>",
+        // "<start_of_turn>") stay characters, so it cannot close its own turn and write the assistant's.
+        let vocab = model.vocabulary
+        let suffix = try vocab.tokenize(nearest + note, addSpecial: false, parseSpecial: true)
+            + vocab.tokenize(shown, addSpecial: false, parseSpecial: false) + vocab.tokenize(turnClose, addSpecial: false, parseSpecial: true)
         var source = ContextSource(context: context, batch: batch, sequence: Self.working, position: end)
         let actions = self.robot.actions
         let grammarMasks: MaskCache
