@@ -72,7 +72,6 @@ public struct InstructionNormalizer: Sendable {
         return tokens.joined(separator: " ").replacingSpaceBeforePunctuation()
     }
 
-    /// Words, numbers and punctuation, lowercased.
     /// A number as an instruction writes it: digits with an optional sign and decimals ("12", "-3", "0.5"), finite.
     /// Not what `Double.init` also reads — "nan", "inf", "infinity", "1e308", hex floats — which a request can
     /// write as words.
@@ -90,6 +89,7 @@ public struct InstructionNormalizer: Sendable {
         return v
     }
 
+    /// Words, numbers and punctuation, lowercased.
     static func tokenize(_ s: String) -> [String] {
         var out: [String] = []
         var current = ""

@@ -37,7 +37,6 @@ struct TranslateBench: AsyncParsableCommand {
         for modelRef in models.split(separator: ",").map(String.init) {
             let model: Model
             do { model = try Model(path: try ModelCatalog.resolve(modelRef)) } catch { throw fail("\(error)") }
-            var plain: [Double] = [], spec: [Double] = []
             var plainPasses = 0, specPasses = 0, plans = 0, differ: [String] = []
             var stages: [String: [Stage: [Double]]] = ["plain": [:], "speculative": [:]]
             var exact: [String: Int] = ["plain": 0, "speculative": 0]
@@ -63,8 +62,6 @@ struct TranslateBench: AsyncParsableCommand {
                         for stage in Stage.allCases { stages[mode]![stage, default: []].append(stage.value(r.timing)) }
                         if Evaluation.matches(r, c, robot: robot, world: world) { exact[mode]! += 1 }
                     }
-                    plain.append(p.timing.totalMs)
-                    spec.append(s.timing.totalMs)
                     plainPasses += p.timing.forwardPasses
                     specPasses += s.timing.forwardPasses
                     byCategory["\(c.robot)/\(c.category)", default: ([], [])].plain.append(p.timing.totalMs)
@@ -86,6 +83,7 @@ struct TranslateBench: AsyncParsableCommand {
             print("model: \(modelRef) (\(model.metadata.description)); \(plans) plans decoded per mode (stop words excluded)")
             print("| mode | p50 ms | p99 ms | forward passes per plan |")
             print("|---|---|---|---|")
+            let plain = stages["plain"]![.total] ?? [], spec = stages["speculative"]![.total] ?? []
             print("| plain | \(fixed(percentile(plain, 0.5))) | \(fixed(percentile(plain, 0.99))) | \(fixed(Double(plainPasses) / Double(max(1, plans)), 2)) |")
             print("| speculative | \(fixed(percentile(spec, 0.5))) | \(fixed(percentile(spec, 0.99))) | \(fixed(Double(specPasses) / Double(max(1, plans)), 2)) |")
             print("p50 speedup: \(fixed(percentile(plain, 0.5) / percentile(spec, 0.5), 2))×; p99 speedup: \(fixed(percentile(plain, 0.99) / percentile(spec, 0.99), 2))×")

@@ -467,16 +467,26 @@ struct ServeProcessTests {
 struct ServeStartTests {
     @Test(arguments: ["missing", "corrupt"])
     func aBadModelFileStopsTheStart(_ kind: String) async throws {
-        let executable = root + "/.build/release/robobridge"
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rb-serve-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = dir + "/model.gguf"
         if kind == "corrupt" { try Data("not a model at all".utf8).write(to: URL(fileURLWithPath: model)) }
-        let port = Int.random(in: 20_000..<32_000)
+        let (status, log) = try await Self.serveUntilExit(port: Int.random(in: 20_000..<32_000), ["--model", model])
+        #expect(status != 0, "serve exited 0: \(log)")
+        #expect(log.contains(model), "the error names the file: \(log)")
+        #expect(log.contains(kind == "missing" ? "not found" : "not a GGUF model file"), "\(log)")
+        #expect(!log.contains("bridge node up"), "no socket may be bound: \(log)")
+    }
+}
+
+extension ServeStartTests {
+    /// Runs `serve` for the rover on `port`, `port + 1` and `port + 2` with `extra` arguments until it exits: its exit
+    /// status and its stderr.
+    static func serveUntilExit(port: Int, _ extra: [String] = []) async throws -> (Int32, String) {
         let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: executable)
-        serve.arguments = ["serve", "--robot", root + "/robots/rover.yaml", "--model", model, "--command", "tcp://127.0.0.1:\(port)",
+        serve.executableURL = URL(fileURLWithPath: root + "/.build/release/robobridge")
+        serve.arguments = ["serve", "--robot", root + "/robots/rover.yaml"] + extra + ["--command", "tcp://127.0.0.1:\(port)",
                            "--publish", "tcp://127.0.0.1:\(port + 1)", "--translate", "tcp://127.0.0.1:\(port + 2)"]
         let err = Pipe()
         serve.standardError = err
@@ -489,14 +499,9 @@ struct ServeStartTests {
                 c.resume(returning: String(decoding: d, as: UTF8.self))
             }.start()
         }
-        #expect(serve.terminationStatus != 0, "serve exited 0: \(log)")
-        #expect(log.contains(model), "the error names the file: \(log)")
-        #expect(log.contains(kind == "missing" ? "not found" : "not a GGUF model file"), "\(log)")
-        #expect(!log.contains("bridge node up"), "no socket may be bound: \(log)")
+        return (serve.terminationStatus, log)
     }
-}
 
-extension ServeStartTests {
     @Test func aPortInUseIsNamed() async throws {
         // Another program holds the command port (a plain TCP listener).
         let port = Int.random(in: 20_000..<32_000)
@@ -509,22 +514,8 @@ extension ServeStartTests {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         try #require(bound == 0 && listen(fd, 1) == 0)
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: root + "/.build/release/robobridge")
-        serve.arguments = ["serve", "--robot", root + "/robots/rover.yaml", "--command", "tcp://127.0.0.1:\(port)",
-                           "--publish", "tcp://127.0.0.1:\(port + 1)", "--translate", "tcp://127.0.0.1:\(port + 2)"]
-        let err = Pipe()
-        serve.standardError = err
-        serve.standardOutput = Pipe()
-        try serve.run()
-        let log = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
-            Thread {
-                let d = err.fileHandleForReading.readDataToEndOfFile()
-                serve.waitUntilExit()
-                c.resume(returning: String(decoding: d, as: UTF8.self))
-            }.start()
-        }
-        #expect(serve.terminationStatus != 0, "serve exited 0: \(log)")
+        let (status, log) = try await Self.serveUntilExit(port: port)
+        #expect(status != 0, "serve exited 0: \(log)")
         #expect(log.contains("tcp://127.0.0.1:\(port)") && log.contains("Address already in use"), "\(log)")
     }
 }
