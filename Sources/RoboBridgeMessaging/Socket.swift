@@ -99,6 +99,10 @@ public final class Socket {
         case .server(let secret)?:
             try set(ZMQ_CURVE_SERVER, Int32(1), "ZMQ_CURVE_SERVER")
             try setKey(ZMQ_CURVE_SECRETKEY, secret, "ZMQ_CURVE_SECRETKEY")
+            // The domain RoboBridge's ZAP handler answers for (ZAPHandler): every handshake goes through it.
+            let h = try live("zmq_setsockopt(ZMQ_ZAP_DOMAIN)")
+            let domain = Array(ZAPHandler.domain.utf8)
+            guard zmq_setsockopt(h, ZMQ_ZAP_DOMAIN, domain, domain.count) == 0 else { throw .fromErrno("zmq_setsockopt(ZMQ_ZAP_DOMAIN)") }
         case .client(let server, let pub, let secret)?:
             try setKey(ZMQ_CURVE_SERVERKEY, server, "ZMQ_CURVE_SERVERKEY")
             try setKey(ZMQ_CURVE_PUBLICKEY, pub, "ZMQ_CURVE_PUBLICKEY")
@@ -160,6 +164,13 @@ public final class Socket {
         var size = buffer.count
         guard zmq_getsockopt(h, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else { throw .fromErrno("zmq_getsockopt(ZMQ_LAST_ENDPOINT)") }
         return try Endpoint(cString(buffer))
+    }
+
+    /// Publishes this socket's events (`ZMQ_EVENT_*` mask) on a PAIR socket bound at `endpoint` (inproc),
+    /// for a `Socket(.pair)` of the same context to connect to and read (see `MonitorEvent`).
+    public func monitor(_ endpoint: String, events: Int32) throws(MessagingError) {
+        let h = try live("zmq_socket_monitor")
+        guard zmq_socket_monitor(h, endpoint, events) == 0 else { throw .fromErrno("zmq_socket_monitor", endpoint: endpoint) }
     }
 
     /// SUB/XSUB: receive messages whose first frame starts with `prefix` ("" = everything).
