@@ -1,6 +1,6 @@
 extension Robot {
     static let keys = ["id", "description", "kind", "world", "actions", "examples", "limits", "latency_budget_ms",
-                       "model", "endpoints", "stop_words", "fallback", "body"]
+                       "model", "endpoints", "stop_words", "fallback", "body", "security"]
 
     /// Reads a robot from YAML text.
     /// - Throws: `ConfigError` naming the file, line:column and key path of the first mistake.
@@ -42,6 +42,17 @@ extension Robot {
             }
         }
         if let v = root["fallback"] { robot.fallback = try FallbackPolicy.read(v) }
+        if let v = root["security"] {
+            let o = try v.object(["server_key", "allowed_clients", "client_key"])
+            func path(_ value: YAMLValue) throws(ConfigError) -> String {
+                let text = try value.string()
+                guard !text.isEmpty else { throw value.error("expected a path") }
+                return ConfigLoader.resolve(text, relativeTo: file)
+            }
+            robot.security = Security(serverKey: try path(try o.required("server_key")),
+                                      allowedClients: try path(try o.required("allowed_clients")),
+                                      clientKey: try o["client_key"].map { (v) throws(ConfigError) in try path(v) })
+        }
         if let v = root["body"] { robot.body = try Body.read(v, actions: actions) }
         guard robot.action(named: robot.fallback.stopAction) != nil else {
             throw (root["fallback"] ?? root.value).error(

@@ -15,6 +15,8 @@ public struct Robot: Sendable, Equatable {
     public var fallback: FallbackPolicy
     /// How the simulator plays it (nil: no `body:` in the file; the robot cannot be simulated).
     public var body: Body?
+    /// CurveZMQ on the bridge's endpoints (nil: no `security:` in the file; plain ZeroMQ).
+    public var security: Security?
     /// The file it was loaded from.
     public var file: String
 
@@ -183,6 +185,24 @@ public struct ModelSettings: Sendable, Equatable {
     public var priority: String?
     public var temperature: Double = 0
     public var maxTokens: Int = 96
+}
+
+/// CurveZMQ for the bridge's endpoints: the node's key pair, the clients it admits, and the key pair the
+/// command-line clients (`send`, `sim`, `mission --bridge`) use with this robot file. Paths are resolved
+/// relative to the robot file.
+public struct Security: Sendable, Equatable {
+    /// The node's secret key file (`NAME.key_secret`); clients read the public one beside it (`NAME.key`).
+    public var serverKey: String
+    /// The folder of clients' public key files (`*.key`) the node admits; re-read on SIGHUP.
+    public var allowedClients: String
+    /// The secret key file the command-line clients present (nil: they need `--key`).
+    public var clientKey: String?
+
+    public init(serverKey: String, allowedClients: String, clientKey: String? = nil) {
+        self.serverKey = serverKey
+        self.allowedClients = allowedClients
+        self.clientKey = clientKey
+    }
 }
 
 /// What to do when a command misses its deadline.

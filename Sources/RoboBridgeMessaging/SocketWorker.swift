@@ -26,6 +26,8 @@ public final class SocketWorker: Sendable {
     /// Whether the thread runs under SCHED_FIFO (`realtimePriority` was given and allowed).
     public let isRealtime: Bool
     private let counters = Mutex<Stats>(Stats())
+    /// Work for the owning thread (`perform`), run between polls.
+    private let operations = Mutex<[@Sendable (Socket) -> Void]>([])
 
     public struct Stats: Sendable, Equatable {
         public var received = 0
@@ -118,6 +120,38 @@ public final class SocketWorker: Sendable {
 
     private func wake() { wakePipe.wake() }
 
+    /// Runs `operation` on the owning thread with the socket (between polls), and returns its result.
+    /// - Throws: what `operation` throws, or `.closed` when the worker stopped first.
+    public func perform(_ operation: @escaping @Sendable (Socket) throws(MessagingError) -> Void) async throws(MessagingError) {
+        let result: Result<Void, MessagingError> = await withCheckedContinuation { c in
+            let queued = finished.withLock { state -> Bool in
+                guard !state.done else { return false }
+                operations.withLock { $0.append { socket in c.resume(returning: Result { () throws(MessagingError) in try operation(socket) }) } }
+                return true
+            }
+            if queued { wake() } else { c.resume(returning: .failure(MessagingError(.closed, operation: "perform"))) }
+        }
+        try result.get()
+    }
+
+    /// Unbinds and binds again the endpoint the worker bound: every connection accepted on it is closed,
+    /// and peers (which reconnect on their own) go through the handshake — and the ZAP handler — again.
+    public func rebind() async throws(MessagingError) {
+        guard let endpoint = boundEndpoint else { return }
+        try await perform { (socket) throws(MessagingError) in
+            try socket.unbind(endpoint)
+            try socket.bind(endpoint)
+        }
+    }
+
+    private func runOperations(_ socket: Socket) {
+        let pending = operations.withLock { ops -> [@Sendable (Socket) -> Void] in
+            defer { ops = [] }
+            return ops
+        }
+        for op in pending { op(socket) }
+    }
+
     private func run(_ socket: Socket, receives: Bool) {
         var poller = Poller()
         let wakeIndex = poller.add(fileDescriptor: wakePipe.readDescriptor)
@@ -127,6 +161,7 @@ public final class SocketWorker: Sendable {
             do { ready = try poller.poll(timeoutMs: 1000) } catch { break }
             if ready[wakeIndex] { wakePipe.drain() }
             flushOutbox(socket)
+            runOperations(socket)
             if receives, ready[socketIndex] { drain(socket) }
             if stopping.load(ordering: .acquiring) {
                 flushOutbox(socket)
@@ -137,6 +172,7 @@ public final class SocketWorker: Sendable {
         continuation.finish()
         let waiters = finished.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.done = true
+            runOperations(socket)  // queued before `done`: they see a closed socket and say so
             defer { state.waiters = [] }
             return state.waiters
         }

@@ -26,7 +26,10 @@ public struct MissionRunner {
             public var command: Endpoint
             public var publish: Endpoint
             public var simControl: Endpoint
-            public init(command: Endpoint, publish: Endpoint, simControl: Endpoint) {
+            /// CURVE client settings when the bridge uses CurveZMQ.
+            public var curve: SocketOptions.Curve?
+            public init(command: Endpoint, publish: Endpoint, simControl: Endpoint, curve: SocketOptions.Curve? = nil) {
+                self.curve = curve
                 self.command = command
                 self.publish = publish
                 self.simControl = simControl
@@ -38,7 +41,8 @@ public struct MissionRunner {
     public let mission: Mission
     public let robots: [Robot]
     public let world: World
-    public let options: Options
+    /// Settable after loading: a client's CURVE settings come from the mission's robot file.
+    public var options: Options
     private let logger: Logger
 
     /// Loads and checks the mission with its robots and world.
@@ -120,7 +124,10 @@ public struct MissionRunner {
         do {
             for (i, r) in robots.enumerated() {
                 let e = endpoints[i]
-                let client = try await BridgeClient(robot: r.id, context: context, command: e.command, publish: e.publish, sender: "mission-\(r.id)")
+                var clientOptions = SocketOptions()
+                clientOptions.curve = options.external?.curve
+                let client = try await BridgeClient(robot: r.id, context: context, command: e.command, publish: e.publish, sender: "mission-\(r.id)",
+                                                    options: clientOptions)
                 let sim = try await SimClient(robot: r.id, context: context, control: e.control)
                 crews.append(Crew(robot: r, client: client, sim: sim))
             }

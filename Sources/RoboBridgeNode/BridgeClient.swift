@@ -27,6 +27,7 @@ public final class BridgeClient: Sendable {
     private let seq = Atomic<UInt64>(0)
     private let context: MessagingContext
     private let requests: Endpoint?
+    private let options: SocketOptions
 
     /// Connects to a node's endpoints (it need not be up yet).
     public init(robot: String, context: MessagingContext, command: Endpoint, publish: Endpoint, requests: Endpoint? = nil,
@@ -35,6 +36,7 @@ public final class BridgeClient: Sendable {
         self.sender = sender
         self.context = context
         self.requests = requests
+        self.options = options
         publisher = try await SocketWorker.start(name: "\(sender).pub", receives: false) { () throws(MessagingError) in
             let s = try Socket(context, .pub, options: options)
             try s.connect(command)
@@ -117,9 +119,9 @@ public final class BridgeClient: Sendable {
     /// - Returns: the reply, or nil when none came within `timeout`.
     public func request(_ kind: Topic.Kind, _ payload: Payload, timeout: Duration = .seconds(10)) async throws(MessagingError) -> Received? {
         guard let requests else { throw MessagingError(.invalidEndpoint, operation: "request", detail: "no request (translate) endpoint given") }
-        let ctx = context
+        let (ctx, o) = (context, options)
         let dealer = try await SocketWorker.start(name: "\(sender).dealer") { () throws(MessagingError) in
-            let s = try Socket(ctx, .dealer)
+            let s = try Socket(ctx, .dealer, options: o)
             try s.connect(requests)
             return (s, nil)
         }

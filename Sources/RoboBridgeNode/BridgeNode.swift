@@ -44,6 +44,9 @@ public final class BridgeNode: Service, Sendable {
         var stoppedAtOnce: Set<String> = []
         var readyWaiters: [CheckedContinuation<BoundEndpoints, Never>] = []
         var bound: BoundEndpoints?
+        /// With CURVE: the ZAP handler and the workers of the bound sockets (rebound when a key is revoked).
+        var zap: ZAPHandler?
+        var boundWorkers: [SocketWorker] = []
     }
 
     /// The endpoints actually bound (a `tcp://...:*` bind gets its real port).
@@ -91,9 +94,40 @@ public final class BridgeNode: Service, Sendable {
 
     // MARK: Service
 
+    /// The ZAP handler's counters (nil without CURVE).
+    public var admissions: ZAPHandler.Stats? { state.withLock { $0.zap }?.stats }
+
+    /// Re-reads the allowed keys folder (serve does on SIGHUP). When a key is gone, every connection is
+    /// dropped (the bound sockets are unbound and bound again): peers reconnect on their own and pass the
+    /// ZAP handler again, so a revoked client gets nothing more — not even what is published.
+    /// - Returns: the clients removed and added; nil without CURVE.
+    @discardableResult
+    public func reloadAllowedKeys() async -> (removed: [String], added: [String])? {
+        let (zap, workers) = state.withLock { ($0.zap, $0.boundWorkers) }
+        guard let zap else { return nil }
+        let change = zap.reload()
+        if !change.removed.isEmpty {
+            for worker in workers {
+                do throws(MessagingError) { try await worker.rebind() } catch {
+                    logger.error("CURVE: could not rebind to drop revoked clients", metadata: ["error": "\(error)"])
+                }
+            }
+            logger.info("CURVE: connections dropped; clients reconnect and are checked again", metadata: ["keys.removed": "\(change.removed.joined(separator: ","))"])
+        }
+        return change
+    }
+
     public func run() async throws {
-        let cfg = configuration
+        var configured = configuration
         let ctx = context
+        // CURVE: the ZAP handler answers before any server socket is bound (libzmq 4.3 admits anyone otherwise).
+        var zapHandler: ZAPHandler?
+        if let security = configured.security {
+            guard !configured.connectsToBroker else { throw NodeError.security("CURVE with a broker is not supported: the broker does not authenticate its peers") }
+            zapHandler = try await ZAPHandler.start(context: ctx, allowedKeysFolder: security.allowedClients, logger: logger)
+            configured.socketOptions.curve = .server(secretKey: security.keyPair.secretKey)
+        }
+        let cfg = configured
         var subOptionsVar = cfg.socketOptions
         subOptionsVar.maxFrames = 4  // a protocol message has 2 frames; a few more are read and reported
         let subOptions = subOptionsVar
@@ -144,6 +178,28 @@ public final class BridgeNode: Service, Sendable {
         let router = routerVar
         let bound = BoundEndpoints(inbound: sub.boundEndpoint ?? cfg.inbound, outbound: pub.boundEndpoint ?? cfg.outbound,
                                    requests: router?.boundEndpoint)
+        if let zapHandler, let security = cfg.security {
+            var targets: [CurveSelfTest.Target] = [.init(endpoint: bound.inbound, serverType: .sub), .init(endpoint: bound.outbound, serverType: .pub)]
+            if let r = bound.requests { targets.append(.init(endpoint: r, serverType: .router)) }
+            let key = security.keyPair.publicKey
+            let checked = await Task.detached { () -> Result<Int, CurveSelfTest.Failure> in
+                Result { () throws(CurveSelfTest.Failure) in try CurveSelfTest.run(context: ctx, serverPublicKey: key, targets: targets) }
+            }.value
+            switch checked {
+            case .failure(let failure):
+                await sub.shutdown()
+                await router?.shutdown()
+                await pub.shutdown()
+                await zapHandler.shutdown()
+                throw NodeError.security(failure.description)
+            case .success(let n):
+                logger.info("CURVE self-test passed: a client with an unknown key was refused", metadata: ["endpoints.checked": "\(n)"])
+            }
+            state.withLock {
+                $0.zap = zapHandler
+                $0.boundWorkers = [sub, pub] + (router.map { [$0] } ?? [])
+            }
+        }
         let waiters = state.withLock { s -> [CheckedContinuation<BoundEndpoints, Never>] in
             s.bound = bound
             defer { s.readyWaiters = [] }
@@ -209,6 +265,7 @@ public final class BridgeNode: Service, Sendable {
         await router?.shutdown()
         publish(pub, .heartbeat, .heartbeat(state: "stopping", subscribed: [], uptimeMs: uptimeMs()))
         await pub.shutdown()
+        await zapHandler?.shutdown()
         logger.info("bridge node down")
         if let error = warmUpError.value.withLock({ $0 }) { throw NodeError.plannerFailedToStart(error) }
     }
@@ -604,10 +661,13 @@ public final class BridgeNode: Service, Sendable {
 public enum NodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The planner's warm-up threw (a model that does not load, say).
     case plannerFailedToStart(String)
+    /// CURVE could not be set up safely (the self-test failed, or an unsupported combination).
+    case security(String)
 
     public var description: String {
         switch self {
         case .plannerFailedToStart(let why): "the planner failed to start: \(why)"
+        case .security(let why): why
         }
     }
 }

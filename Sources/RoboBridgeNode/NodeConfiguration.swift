@@ -38,6 +38,9 @@ public struct NodeConfiguration: Sendable {
     public var socketRealtimePriority: Int32? = 50
     /// Publish each action as soon as the planner knows it is final (true), or whole plans only.
     public var streamsActions = true
+    /// CurveZMQ on every endpoint the node binds, with a ZAP handler admitting only the allowed keys
+    /// (nil: plain ZeroMQ). Not with a broker (the node then binds nothing).
+    public var security: NodeSecurity?
 
     public init(robot: String, sender: String? = nil, inbound: Endpoint, outbound: Endpoint, requests: Endpoint? = nil) {
         self.robot = robot
@@ -45,6 +48,17 @@ public struct NodeConfiguration: Sendable {
         self.inbound = inbound
         self.outbound = outbound
         self.requests = requests
+    }
+}
+
+/// A node's CURVE settings: its key pair and the folder of clients' public keys it admits.
+public struct NodeSecurity: Sendable {
+    public var keyPair: CurveKeyPair
+    public var allowedClients: String
+
+    public init(keyPair: CurveKeyPair, allowedClients: String) {
+        self.keyPair = keyPair
+        self.allowedClients = allowedClients
     }
 }
 

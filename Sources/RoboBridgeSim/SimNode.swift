@@ -101,6 +101,7 @@ public final class SimNode: Service, Sendable {
             }
             var o = cfg.socketOptions
             o.maxFrames = 6
+            o.curve = nil  // the control endpoint is the simulator's own, bound: CURVE applies to its connections to the bridge
             let options = o
             router = try await SocketWorker.start(name: "\(robotId).sim.control") { () throws(MessagingError) in
                 let s = try Socket(ctx, .router, options: options)

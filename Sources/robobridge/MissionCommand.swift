@@ -31,6 +31,7 @@ struct MissionCommand: AsyncParsableCommand {
     var bridge: String?
     @Option(name: .long, help: "Drive a running simulator: its control endpoint (with --bridge).")
     var sim: String?
+    @OptionGroup var security: ClientSecurityOptions
 
     func validate() throws {
         if let speed, !(speed > 0 && speed <= 1000) { throw ValidationError("--speed must be above 0 and at most 1000, got \(speed)") }
@@ -51,12 +52,14 @@ struct MissionCommand: AsyncParsableCommand {
                 options.external = .init(command: try Endpoint(parts[0]), publish: try Endpoint(parts[1]), simControl: try Endpoint(sim))
             } catch { throw fail("--bridge/--sim: \(error)") }
         }
-        let runner: MissionRunner
+        var runner: MissionRunner
         do { runner = try MissionRunner(missionFile: file, options: options) } catch {
             var e = StandardError()
             print("robobridge: error: \(error)", to: &e)
             throw ExitCode(2)
         }
+        // A running bridge with CURVE: the robot file's security (or --key/--server-key) says how to connect.
+        if runner.options.external != nil, let robot = runner.robots.first { runner.options.external?.curve = try security.resolve(robot) }
         // The report folder is checked before the mission runs, not after.
         let dir = report ?? "reports/\(runner.mission.id)"
         if let problem = MissionReport.checkFolder(dir) {

@@ -33,6 +33,7 @@ struct Send: AsyncParsableCommand {
     @Option(name: .long, help: "Robot file (robots/*.yaml): the robot id and its endpoints.")
     var robot: String
     @OptionGroup var endpoints: EndpointOptions
+    @OptionGroup var security: ClientSecurityOptions
     @Flag(name: .long, help: "Send an e-stop instead of an instruction.")
     var estop = false
     @Option(name: .long, help: "Confirm the held actions of the command with this id (see `confirmation_required`).")
@@ -63,9 +64,12 @@ struct Send: AsyncParsableCommand {
         let e = try endpoints.resolve(robotFile)
         let (command, publish) = (e.command, e.publish)
         let wait = Duration.milliseconds(Int64(timeout * 1000))
+        var options = SocketOptions()
+        options.curve = try security.resolve(robotFile)
         let client: BridgeClient
         do {
-            client = try await BridgeClient(robot: robotFile.id, context: try MessagingContext(), command: command, publish: publish, sender: "send-\(UInt32.random(in: 0...UInt32.max))")
+            client = try await BridgeClient(robot: robotFile.id, context: try MessagingContext(), command: command, publish: publish,
+                                            sender: "send-\(UInt32.random(in: 0...UInt32.max))", options: options)
         } catch { throw fail("\(error)") }
         guard await client.waitForHeartbeat(timeout: wait) != nil else {
             await client.close()
@@ -153,6 +157,7 @@ struct Stats: AsyncParsableCommand {
     @Option(name: .long, help: "Robot file (robots/*.yaml): the robot id and its endpoints.")
     var robot: String
     @OptionGroup var endpoints: EndpointOptions
+    @OptionGroup var security: ClientSecurityOptions
     @Flag(name: .long, help: "Print the reply's data as JSON.")
     var json = false
 
@@ -165,8 +170,10 @@ struct Stats: AsyncParsableCommand {
         guard let translate else { throw fail("\(robot): no endpoints.translate in the robot file and no --translate given") }
         let reply: BridgeClient.Received?
         do {
+            var options = SocketOptions()
+            options.curve = try security.resolve(robotFile)
             let client = try await BridgeClient(robot: robotFile.id, context: try MessagingContext(), command: command, publish: publish,
-                                                requests: translate, sender: "stats-\(UInt32.random(in: 0...UInt32.max))")
+                                                requests: translate, sender: "stats-\(UInt32.random(in: 0...UInt32.max))", options: options)
             reply = try await client.request(.stats, .stats(data: nil), timeout: .seconds(5))
             await client.close()
         } catch { throw fail("\(error)") }

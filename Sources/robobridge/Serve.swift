@@ -7,6 +7,7 @@ import RoboBridgeNode
 import RoboBridgeProtocol
 import RoboBridgeServe
 import ServiceLifecycle
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,7 @@ struct Serve: AsyncParsableCommand {
             Binds the robot file's endpoints (or the ones given): a SUB socket for <robot>/command, /estop, /confirm and
             /sensor/*, a PUB socket for <robot>/action, /event and /heartbeat, and a ROUTER socket for translate and stats
             requests (docs/protocol.md). Publishes a `ready` event once the model is loaded and its masks warmed.
+            With the robot file's `security` (or --key/--allowed-clients), every endpoint speaks CurveZMQ and admits only             the clients whose public keys are in the allowed folder; SIGHUP re-reads the folder and drops the connections             of removed keys. Binding an address other machines can reach without CURVE needs --insecure.
             Logs go to stderr. SIGINT or SIGTERM stops it gracefully.
             """)
 
@@ -30,6 +32,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "CPU threads for the model (default: the robot file's model.threads).")
     var threads: Int?
     @OptionGroup var endpoints: EndpointOptions
+    @OptionGroup var security: ServerSecurityOptions
     @Flag(name: .long, help: "Publish complete plans only (default: each action as soon as it is final).")
     var wholePlans = false
     @Flag(name: .long, help: "Plain decoding without drafters (same plans, slower).")
@@ -53,6 +56,12 @@ struct Serve: AsyncParsableCommand {
         cfg.connectsToBroker = e.viaBroker
         cfg.configure(for: robotFile, world: worldFile)
         cfg.streamsActions = !wholePlans
+        cfg.security = try security.resolve(robotFile)
+        if cfg.security != nil, e.viaBroker { throw fail("CURVE (security) with --broker is not supported: the broker does not authenticate its peers") }
+        let exposed = try security.checkExposure([e.command, e.publish] + (e.translate.map { [$0] } ?? []), secured: cfg.security != nil || e.viaBroker)
+        for endpoint in exposed {
+            logger.warning("--insecure: reachable from other machines without authentication", metadata: ["endpoint": "\(endpoint)"])
+        }
         var settings = TranslatorPlanner.Settings(robot: robotFile, world: worldFile, model: model, draftModel: draftModel, threads: threads)
         settings.speculative = !noSpeculation
         // A missing, unreadable or non-GGUF model file stops the start before any socket is bound (the model itself
@@ -68,6 +77,13 @@ struct Serve: AsyncParsableCommand {
         do { context = try MessagingContext() } catch { throw fail("\(error)") }
         let node = BridgeNode(configuration: cfg, planner: planner, context: context, logger: Logger(label: "robobridge.node"))
         let group = ServiceGroup(configuration: .init(services: [node], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // SIGHUP: re-read the allowed keys (without CURVE there is nothing to reload; the signal is not fatal either way).
+        let reloads = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                if await node.reloadAllowedKeys() == nil { logger.notice("SIGHUP: no CURVE security configured; nothing to reload") }
+            }
+        }
+        defer { reloads.cancel() }
         do {
             try await group.run()
         } catch {

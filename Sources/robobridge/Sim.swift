@@ -29,6 +29,7 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The simulator's control endpoint (default: the robot file's endpoints.sim, else tcp://127.0.0.1:5558).")
     var control: String?
     @OptionGroup var endpoints: EndpointOptions
+    @OptionGroup var security: ClientSecurityOptions
 
     func validate() throws {
         guard speed > 0, speed <= 1000 else { throw ValidationError("--speed must be above 0 and at most 1000, got \(speed)") }
@@ -47,6 +48,7 @@ struct SimCommand: AsyncParsableCommand {
         cfg.speed = speed
         cfg.seed = seed
         cfg.batteryPercent = battery
+        cfg.socketOptions.curve = try security.resolve(robotFile)
         let context: MessagingContext
         do { context = try MessagingContext() } catch { throw fail("\(error)") }
         let node: SimNode
