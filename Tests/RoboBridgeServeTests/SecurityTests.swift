@@ -1,5 +1,6 @@
 import Foundation
 import RoboBridgeMessaging
+import RoboBridgeProtocol
 import Testing
 
 /// Runs a `robobridge` command to its end: exit status, stdout, stderr.
@@ -22,36 +23,58 @@ func robobridge(_ arguments: [String]) async throws -> (status: Int32, out: Stri
 
 @Suite("robobridge serve with CurveZMQ: only allowed keys command the robot or hear it", .serialized)
 struct SecurityTests {
+    /// A temporary robot file with `security`, keys for the rover, an operator (allowed) and a stranger, and serve
+    /// running it as a process.
+    final class SecureServe {
+        let robot: String, dir: String, endpoints: [String]
+        let serve = Process()
+        let err = Pipe()
+        let log = LockedBuffer()
+
+        init() async throws {
+            robot = try roverFile { $0 + "\nsecurity:\n  server_key: keys/rover.key_secret\n  allowed_clients: allowed\n" }
+            dir = (robot as NSString).deletingLastPathComponent
+            for name in ["rover", "operator", "stranger"] {
+                let r = try await robobridge(["keygen", name, "--dir", "\(dir)/keys"])
+                #expect(r.status == 0, "\(r.err)")
+            }
+            try FileManager.default.createDirectory(atPath: dir + "/allowed", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: dir + "/keys/operator.key", toPath: dir + "/allowed/operator.key")
+            let port = Int.random(in: 20_000..<32_000)
+            endpoints = ["--command", "tcp://127.0.0.1:\(port)", "--publish", "tcp://127.0.0.1:\(port + 1)", "--translate", "tcp://127.0.0.1:\(port + 2)"]
+            serve.executableURL = URL(fileURLWithPath: root + "/.build/release/robobridge")
+            serve.arguments = ["serve", "--robot", robot] + endpoints
+            serve.standardError = err
+            serve.standardOutput = Pipe()
+            let log = self.log
+            err.fileHandleForReading.readabilityHandler = { h in log.append(h.availableData) }
+            try serve.run()
+        }
+
+        /// Stops serve (SIGTERM) and returns its whole log.
+        func stop() -> String {
+            if serve.isRunning { serve.terminate() }
+            serve.waitUntilExit()
+            err.fileHandleForReading.readabilityHandler = nil
+            log.append(err.fileHandleForReading.readDataToEndOfFile())
+            try? FileManager.default.removeItem(atPath: dir)
+            return log.text
+        }
+
+        func keyMaterial() throws -> [String] {
+            try ["rover", "operator", "stranger"].flatMap { name -> [String] in
+                let pair = try CurveKeyFile.readPair("\(dir)/keys/\(name).key_secret")
+                return [pair.publicKey, pair.secretKey]
+            }
+        }
+    }
+
     /// serve as a process with the robot file's `security`; `send` with an allowed key, with a stranger's key, and
     /// with the allowed key after its file is removed and serve got SIGHUP.
     @Test func onlyAllowedKeysAreServedAndRevocationHolds() async throws {
-        let robot = try roverFile { $0 + "\nsecurity:\n  server_key: keys/rover.key_secret\n  allowed_clients: allowed\n" }
-        let dir = (robot as NSString).deletingLastPathComponent
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        for (name, folder) in [("rover", "keys"), ("operator", "keys"), ("stranger", "keys")] {
-            let r = try await robobridge(["keygen", name, "--dir", "\(dir)/\(folder)"])
-            #expect(r.status == 0, "\(r.err)")
-        }
-        try FileManager.default.createDirectory(atPath: dir + "/allowed", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: dir + "/keys/operator.key", toPath: dir + "/allowed/operator.key")
-        let keyMaterial = try ["rover", "operator", "stranger"].flatMap { name -> [String] in
-            let pair = try CurveKeyFile.readPair("\(dir)/keys/\(name).key_secret")
-            return [pair.publicKey, pair.secretKey]
-        }
-
-        let port = Int.random(in: 20_000..<32_000)
-        let endpoints = ["--command", "tcp://127.0.0.1:\(port)", "--publish", "tcp://127.0.0.1:\(port + 1)", "--translate", "tcp://127.0.0.1:\(port + 2)"]
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: root + "/.build/release/robobridge")
-        serve.arguments = ["serve", "--robot", robot] + endpoints
-        let serveErr = Pipe()
-        serve.standardError = serveErr
-        serve.standardOutput = Pipe()
-        let serveLog = LockedBuffer()
-        serveErr.fileHandleForReading.readabilityHandler = { h in serveLog.append(h.availableData) }
-        try serve.run()
-        defer { if serve.isRunning { serve.terminate() } }
-
+        let s = try await SecureServe()
+        let (robot, dir, endpoints, serve, serveLog) = (s.robot, s.dir, s.endpoints, s.serve, s.log)
+        let keyMaterial = try s.keyMaterial()
         func send(_ key: String, _ instruction: String, timeout: Int) async throws -> (status: Int32, out: String, err: String) {
             try await robobridge(["send", "--robot", robot] + endpoints + ["--key", "\(dir)/keys/\(key).key_secret", "--timeout", "\(timeout)", instruction])
         }
@@ -78,15 +101,39 @@ struct SecurityTests {
         let revoked = try await send("operator", "go to the bedroom", timeout: 3)
         #expect(revoked.status != 0 && revoked.err.contains("no ready heartbeat"), "\(revoked.out) \(revoked.err)")
 
-        serve.terminate()
-        serve.waitUntilExit()
-        serveErr.fileHandleForReading.readabilityHandler = nil
-        serveLog.append(serveErr.fileHandleForReading.readDataToEndOfFile())
-        let log = serveLog.text
+        let log = s.stop()
         #expect(log.contains("CURVE self-test passed"), "\(log)")
         #expect(log.contains("refused a client whose key is not allowed"), "\(log)")
         #expect(log.contains("keys.removed=operator"), "\(log)")
         for key in keyMaterial { #expect(!log.contains(key), "key material in serve's log") }
+    }
+
+    /// Another language's peer: pyzmq with its own zmq.auth reads the key files keygen wrote and drives the bridge.
+    @Test func aPythonPeerWithItsKeyDrivesTheBridge() async throws {
+        let s = try await SecureServe()
+        defer { _ = s.stop() }
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let eps = stride(from: 1, to: s.endpoints.count, by: 2).map { s.endpoints[$0] }
+        python.arguments = ["python3", root + "/Tests/peers/python_operator.py"] + eps + ["rover", s.dir + "/keys/operator.key_secret", s.dir + "/keys/rover.key"]
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHONPATH"] = root + "/.deps/python" + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
+        python.environment = env
+        let out = Pipe(), err = Pipe()
+        python.standardOutput = out
+        python.standardError = err
+        try python.run()
+        let (data, errors) = await withCheckedContinuation { (c: CheckedContinuation<(Data, Data), Never>) in
+            Thread {
+                let d = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+                python.waitUntilExit()
+                c.resume(returning: (d, e))
+            }.start()
+        }
+        #expect(python.terminationStatus == 0, "python operator failed: \(String(decoding: errors, as: UTF8.self)); serve's log ends: \(s.log.tail)")
+        let summary = try JSONValue.parse(Array(data))
+        #expect(summary["outcome"] == .string("ok"))
+        #expect(summary["stats_commands"] == .integer(1))
     }
 
     @Test func anAddressOtherMachinesReachNeedsCurveOrInsecure() async throws {

@@ -3,17 +3,28 @@
 docs/protocol.md describes: wait for the ready heartbeat, send a command and read its ack, the streamed
 actions and the outcome; e-stop; ask for stats over request/reply. Prints one JSON summary on stdout.
 
-Usage: python_operator.py COMMAND_ENDPOINT PUBLISH_ENDPOINT TRANSLATE_ENDPOINT ROBOT
+Usage: python_operator.py COMMAND_ENDPOINT PUBLISH_ENDPOINT TRANSLATE_ENDPOINT ROBOT [CLIENT_KEY_SECRET SERVER_KEY]
+
+With the two key files (written by `robobridge keygen`, read here with pyzmq's own zmq.auth), every socket
+speaks CurveZMQ, as a bridge with `security` requires.
 """
 import json, sys, time, uuid
-import zmq
+import zmq, zmq.auth
 
 command_ep, publish_ep, translate_ep, robot = sys.argv[1:5]
 sender = "py-op-" + uuid.uuid4().hex[:8]
 seq = 0
 ctx = zmq.Context()
-pub = ctx.socket(zmq.PUB); pub.setsockopt(zmq.LINGER, 200); pub.connect(command_ep)
-sub = ctx.socket(zmq.SUB); sub.setsockopt(zmq.LINGER, 200); sub.connect(publish_ep)
+
+def secure(socket):
+    if len(sys.argv) > 6:
+        public, secret = zmq.auth.load_certificate(sys.argv[5])
+        server, _ = zmq.auth.load_certificate(sys.argv[6])
+        socket.curve_publickey, socket.curve_secretkey, socket.curve_serverkey = public, secret, server
+    return socket
+
+pub = secure(ctx.socket(zmq.PUB)); pub.setsockopt(zmq.LINGER, 200); pub.connect(command_ep)
+sub = secure(ctx.socket(zmq.SUB)); sub.setsockopt(zmq.LINGER, 200); sub.connect(publish_ep)
 sub.setsockopt_string(zmq.SUBSCRIBE, robot + "/")
 summary = {}
 
@@ -75,7 +86,7 @@ t, m = until(lambda t, m: t == f"{robot}/action" and m.get("correlation_id") == 
 summary["estop_actions"] = [a["name"] for a in m["actions"]]
 
 summary["step"] = "stats"
-req = ctx.socket(zmq.REQ); req.setsockopt(zmq.LINGER, 200); req.setsockopt(zmq.RCVTIMEO, 5000)
+req = secure(ctx.socket(zmq.REQ)); req.setsockopt(zmq.LINGER, 200); req.setsockopt(zmq.RCVTIMEO, 5000)
 req.connect(translate_ep)
 req.send_multipart([f"{robot}/stats".encode(), json.dumps(body()).encode()])
 topic, raw = req.recv_multipart()
