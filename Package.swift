@@ -135,7 +135,7 @@ let package = Package(
             name: "RoboBridgeServeTests",
             dependencies: [
                 "RoboBridgeServe", "RoboBridgeNode", "RoboBridgeMessaging", "RoboBridgeProtocol", "RoboBridgeConfig",
-                "RoboBridgeTranslation", "RoboBridgeDecoding", "RoboBridgeEngine",
+                "RoboBridgeTranslation", "RoboBridgeDecoding", "RoboBridgeEngine", "RoboBridgeSim",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "RoboBridgeSimTests", dependencies: ["RoboBridgeSim", "RoboBridgeConfig", "RoboBridgeProtocol", "RoboBridgeMessaging"]),

@@ -11,7 +11,7 @@ struct MissionCommand: AsyncParsableCommand {
         discussion: """
             By default starts, in this process, the bridge (with its model) and the simulator for each robot of the mission, over inproc endpoints (robots of a fleet meet through an in-process broker). Prints a line per step as it ends and a table at the end; writes report.json and map.svg to --report.
 
-            Exit status: 0 when every expectation held; 1 when one did not; 2 when the mission could not run (a mission file error, a report folder that cannot be written).
+            Exit status: 0 when every expectation held; 1 when one did not; 2 when the mission could not run (a mission file error) or its report could not be written (the result is printed first).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -60,12 +60,12 @@ struct MissionCommand: AsyncParsableCommand {
         }
         // A running bridge with CURVE: the robot file's security (or --key/--server-key) says how to connect.
         if runner.options.external != nil, let robot = runner.robots.first { runner.options.external?.curve = try security.resolve(robot) }
-        // The report folder is checked before the mission runs, not after.
+        // The report folder is checked before the mission runs: a problem is said at once, and the mission still runs
+        // (its result is printed; the command then fails for the report it could not write).
         let dir = report ?? "reports/\(runner.mission.id)"
         if let problem = MissionReport.checkFolder(dir) {
             var e = StandardError()
-            print("robobridge: error: \(problem)", to: &e)
-            throw ExitCode(2)
+            print("robobridge: warning: \(problem); the mission runs and its result is printed, but no report will be written", to: &e)
         }
         let m = runner.mission
         print("mission \(m.id): \(m.description)")
@@ -92,7 +92,7 @@ struct MissionCommand: AsyncParsableCommand {
             print("map:    \(svg)")
         } catch {
             var e = StandardError()
-            print("robobridge: error: \(error)", to: &e)
+            print("robobridge: error: \(error) (the mission \(result.passed ? "passed" : "failed"))", to: &e)
             throw ExitCode(2)
         }
         if !result.passed { throw ExitCode.failure }

@@ -31,8 +31,8 @@ struct SecurityTests {
         let err = Pipe()
         let log = LockedBuffer()
 
-        init() async throws {
-            robot = try roverFile { $0 + "\nsecurity:\n  server_key: keys/rover.key_secret\n  allowed_clients: allowed\n" }
+        init(_ edit: @escaping (String) -> String = { $0 }) async throws {
+            robot = try roverFile { edit($0) + "\nsecurity:\n  server_key: keys/rover.key_secret\n  allowed_clients: allowed\n" }
             dir = (robot as NSString).deletingLastPathComponent
             for name in ["rover", "operator", "stranger"] {
                 let r = try await robobridge(["keygen", name, "--dir", "\(dir)/keys"])
