@@ -10,7 +10,7 @@ export PYTHONPATH := $(ROOT)/.deps/python:$(PYTHONPATH)
 SWIFT_LINK := -Xlinker -rpath -Xlinker $(LLAMA_LIB)
 BIN := $(ROOT)/.build/release/robobridge
 
-.PHONY: setup build build-debug demo test bench clean
+.PHONY: setup build build-debug demo test bench fuzz soak clean
 
 setup:
 	@bash scripts/bootstrap
@@ -50,6 +50,10 @@ test: setup
 	swift test -c release --skip-build --filter RoboBridgeServeTests
 	swift test -c release --skip-build --filter RoboBridgeMissionTests
 	swift test -c release --skip-build --skip RoboBridgeMessagingTests --skip RoboBridgeServeTests --skip RoboBridgeMissionTests
+
+# Every parser that reads outside input, 60 s each under a mutation fuzzer (crashes go to fuzz/crashes/).
+fuzz: build
+	$(BIN) fuzz --seconds 60
 
 bench: build
 	$(BIN) bench engine --model smollm2-135m-fast

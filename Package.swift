@@ -104,6 +104,11 @@ let package = Package(
             name: "RoboBridgeTranslation",
             dependencies: ["RoboBridgeDecoding", "RoboBridgeConfig", "RoboBridgeEngine", "RoboBridgeProtocol"]),
 
+        // Fuzzing: the parsers that read other programs' and people's input, and a mutation fuzzer over them.
+        .target(
+            name: "RoboBridgeFuzz",
+            dependencies: ["RoboBridgeConfig", "RoboBridgeDecoding", "RoboBridgeProtocol", "RoboBridgeTranslation"]),
+
         // The command-line tool: parses arguments, calls the libraries.
         .executableTarget(
             name: "robobridge",
@@ -118,6 +123,7 @@ let package = Package(
                 "RoboBridgeServe",
                 "RoboBridgeSim",
                 "RoboBridgeMission",
+                "RoboBridgeFuzz",
                 "CZeroMQBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,6 +144,7 @@ let package = Package(
                 "RoboBridgeTranslation", "RoboBridgeDecoding", "RoboBridgeEngine", "RoboBridgeSim",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        .testTarget(name: "RoboBridgeFuzzTests", dependencies: ["RoboBridgeFuzz"]),
         .testTarget(name: "RoboBridgeSimTests", dependencies: ["RoboBridgeSim", "RoboBridgeConfig", "RoboBridgeProtocol", "RoboBridgeMessaging"]),
         .testTarget(
             name: "RoboBridgeMissionTests",
