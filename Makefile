@@ -55,6 +55,10 @@ test: setup
 fuzz: build
 	$(BIN) fuzz --seconds 60
 
+# Not in CI: serve as a process for 30 minutes, 20,000 commands and sensor floods; every command answered, memory flat.
+soak: build
+	$(BIN) bench soak --commands 20000 --minutes 30
+
 bench: build
 	$(BIN) bench engine --model smollm2-135m-fast
 	$(BIN) bench engine --model smollm2-135m

@@ -5,7 +5,7 @@ import RoboBridgeEngine
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (medians over repetitions, compared in the same run).",
-        subcommands: [EngineBench.self, MessagingBench.self, TranslateBench.self, MaskBench.self, NodeBench.self])
+        subcommands: [EngineBench.self, MessagingBench.self, TranslateBench.self, MaskBench.self, NodeBench.self, SoakBench.self])
 }
 
 struct EngineBench: AsyncParsableCommand {
