@@ -55,6 +55,7 @@ struct Fuzz: ParsableCommand {
             let rate = Double(report.executions) / max(report.seconds, 0.001)
             print(t.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
                   + String(format: "%9.1f %12d %8.0f %9d %6d", report.seconds, report.executions, rate, report.answers, report.corpus) + "   0 crashes")
+            fflush(nil)  // every output stream (stdout is a C global Swift 6 will not touch)
         }
     }
 
@@ -101,6 +102,7 @@ enum CrashCapture {
                 if started != 0, now() - started > hangNs {
                     dump(suffix: true)
                     var e = StandardError()
+                    fflush(nil)  // every output stream (stdout is a C global Swift 6 will not touch)
                     print("robobridge: error: an input ran longer than \(hangNs / 1_000_000) ms: written to \(String(cString: path!)).hang", to: &e)
                     _exit(70)
                 }

@@ -44,7 +44,7 @@ let brokenCases: [BrokenCase] = [
           - name: stop
         """, expected: "6:48 actions[0].parameters.speed_mps.max: expected a number, got \"fast\""),
     BrokenCase(name: "misspelt top-level key", yaml: goodRobot + "stop_wrods: [halt]\n",
-               expected: "8:1 stop_wrods: unknown key (did you mean \"stop_words\"?); expected one of: id, description, kind, world, actions, examples, limits, latency_budget_ms, model, endpoints, stop_words, fallback, body"),
+               expected: "8:1 stop_wrods: unknown key (did you mean \"stop_words\"?); expected one of: id, description, kind, world, actions, examples, limits, latency_budget_ms, model, endpoints, stop_words, fallback, body, security"),
     BrokenCase(name: "missing id", yaml: "kind: test\nactions:\n  - name: stop\n",
                expected: "1:1: missing required key \"id\""),
     BrokenCase(name: "misspelt parameter type", yaml: goodRobot + "  - name: say\n    parameters:\n      text: {type: strng, max_length: 10}\n",
@@ -141,11 +141,35 @@ let brokenCases: [BrokenCase] = [
     BrokenCase(name: "not a configuration file", yaml: "name: something\nvalue: 3\n",
                expected: "1:1: cannot tell what this file is: expected a robot (with \"actions\"), a world (with \"places\", \"surfaces\", \"waypoints\" or \"objects\") or a mission (with \"steps\")"),
     BrokenCase(name: "empty file", yaml: "", expected: "the file is empty"),
+    // Found by fuzzing: aliases of aliases used as a mapping key took 22 s to load (Yams hashes the key whole).
+    BrokenCase(name: "alias bomb", yaml: "id: bot\nkind: test\nstop_words:\n  - &a0 [x, x, x]\n"
+               + (1...11).map { "  - &a\($0) [" + Array(repeating: "*a\($0 - 1)", count: 3).joined(separator: ", ") + "]\n" }.joined()
+               + "  - {*a11 : 1}\nactions:\n  - name: stop\n",
+               expected: "too many YAML aliases (*name): 34; at most 32 in one file (a guard against alias bombs)"),
 ]
 
 @Suite("Broken configuration files give precise errors")
 struct BrokenConfigTests {
     @Test func thereAreEnoughCases() { #expect(brokenCases.count >= 25) }
+
+    /// Aliases within the limit are YAML as usual: a shared parameter block and merge keys.
+    @Test func aFewAliasesAreFine() throws {
+        let robot = try Robot.parse("""
+            id: bot
+            kind: test
+            actions:
+              - name: go
+                parameters:
+                  speed: &speed {type: number, min: 0, max: 1}
+              - name: turn
+                parameters:
+                  speed: *speed
+                  angle: {type: number, min: 0, max: 90}
+              - name: stop
+            """, file: "aliases.yaml")
+        #expect(robot.actions.map(\.name) == ["go", "turn", "stop"])
+        #expect(robot.actions[1].parameters.count == 2)
+    }
 
     @Test(arguments: brokenCases)
     func brokenFile(_ c: BrokenCase) throws {
