@@ -39,7 +39,7 @@ struct Fuzz: ParsableCommand {
     func run() throws {
         let targets = target.map { [FuzzTarget(rawValue: $0)!] } ?? FuzzTarget.allCases
         CrashCapture.install(hangMs: hangMs)
-        print("target          seconds   executions   exec/s   answers   kept   new files")
+        print("target          seconds   executions   exec/s   answers   kept   result")
         for t in targets {
             let kept = corpus + "/" + t.rawValue
             let saved = Self.files(in: kept)

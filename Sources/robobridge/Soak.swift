@@ -117,6 +117,7 @@ struct SoakBench: AsyncParsableCommand {
             try? await Task.sleep(until: due - jitter, clock: .continuous)
             if i % 1000 < burst {
                 print("  \(i) sent, \(outcomes.count) answered, serve \(samples.last.map { "\($0.1 / 1024) MB" } ?? "?"), \(Int(Double((ContinuousClock.now - start).components.seconds))) s")
+                fflush(nil)
             }
         }
         let waitEnd = ContinuousClock.now + .seconds(60)
