@@ -107,7 +107,7 @@ let package = Package(
         // Fuzzing: the parsers that read other programs' and people's input, and a mutation fuzzer over them.
         .target(
             name: "RoboBridgeFuzz",
-            dependencies: ["RoboBridgeConfig", "RoboBridgeDecoding", "RoboBridgeProtocol", "RoboBridgeTranslation"]),
+            dependencies: ["RoboBridgeConfig", "RoboBridgeDecoding", "RoboBridgeProtocol", "RoboBridgeTranslation", "RoboBridgeEngine"]),
 
         // The command-line tool: parses arguments, calls the libraries.
         .executableTarget(

@@ -1,3 +1,5 @@
+import RoboBridgeEngine
+
 /// A mutation fuzzer in-process: starts from seeds, mutates them (bit flips, byte edits, range deletes and copies,
 /// the target's own words, splices of two inputs), and keeps every input whose answer is of a kind not seen before —
 /// a coarse stand-in for coverage that steers it past the first syntax error. Deterministic for a seed.
@@ -98,18 +100,5 @@ public struct Fuzzer {
     private mutating func interestingByte() -> UInt8 {
         let special: [UInt8] = [0, 0x7F, 0x80, 0xFF, 0xC0, 0xE2, 0xF0, 10, 13, 9, 34, 92, 39, 45, 46, 48, 57]
         return rng.next() % 2 == 0 ? special[index(special.count)] : UInt8(truncatingIfNeeded: rng.next())
-    }
-}
-
-/// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64).
-public struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -112,25 +112,9 @@ struct SecurityTests {
     @Test func aPythonPeerWithItsKeyDrivesTheBridge() async throws {
         let s = try await SecureServe()
         defer { _ = s.stop() }
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let eps = stride(from: 1, to: s.endpoints.count, by: 2).map { s.endpoints[$0] }
-        python.arguments = ["python3", root + "/Tests/peers/python_operator.py"] + eps + ["rover", s.dir + "/keys/operator.key_secret", s.dir + "/keys/rover.key"]
-        var env = ProcessInfo.processInfo.environment
-        env["PYTHONPATH"] = root + "/.deps/python" + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
-        python.environment = env
-        let out = Pipe(), err = Pipe()
-        python.standardOutput = out
-        python.standardError = err
-        try python.run()
-        let (data, errors) = await withCheckedContinuation { (c: CheckedContinuation<(Data, Data), Never>) in
-            Thread {
-                let d = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-                python.waitUntilExit()
-                c.resume(returning: (d, e))
-            }.start()
-        }
-        #expect(python.terminationStatus == 0, "python operator failed: \(String(decoding: errors, as: UTF8.self)); serve's log ends: \(s.log.tail)")
+        let (status, data, errors) = try await ServeProcessTests.pythonOperator(eps + ["rover", s.dir + "/keys/operator.key_secret", s.dir + "/keys/rover.key"])
+        #expect(status == 0, "python operator failed: \(errors); serve's log ends: \(s.log.tail)")
         let summary = try JSONValue.parse(Array(data))
         #expect(summary["outcome"] == .string("ok"))
         #expect(summary["stats_commands"] == .integer(1))

@@ -420,24 +420,8 @@ struct ServeProcessTests {
         serveErr.fileHandleForReading.readabilityHandler = { h in serveLog.append(h.availableData) }
         try serve.run()
         defer { if serve.isRunning { serve.terminate() } }
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", root + "/Tests/peers/python_operator.py"] + endpoints + ["rover"]
-        var env = ProcessInfo.processInfo.environment
-        env["PYTHONPATH"] = root + "/.deps/python" + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
-        python.environment = env
-        let out = Pipe(), err = Pipe()
-        python.standardOutput = out
-        python.standardError = err
-        try python.run()
-        let (data, errors) = await withCheckedContinuation { (c: CheckedContinuation<(Data, Data), Never>) in
-            Thread {
-                let d = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-                python.waitUntilExit()
-                c.resume(returning: (d, e))
-            }.start()
-        }
-        #expect(python.terminationStatus == 0, "python operator failed: \(String(decoding: errors, as: UTF8.self)); serve's log ends: \(serveLog.tail)")
+        let (status, data, errors) = try await Self.pythonOperator(endpoints + ["rover"])
+        #expect(status == 0, "python operator failed: \(errors); serve's log ends: \(serveLog.tail)")
         let summary = try JSONValue.parse(Array(data))
         #expect(summary["outcome"] == .string("ok"))
         #expect(summary["actions"] == .array(["navigate_to", "pick", "navigate_to", "place"].map { .string($0) }))
@@ -460,6 +444,30 @@ struct ServeProcessTests {
         #expect(serve.terminationStatus == 0, "serve exited with \(serve.terminationStatus): \(log)")
         #expect(log.contains("ready"))
         #expect(log.contains("bridge node down"))
+    }
+}
+
+extension ServeProcessTests {
+    /// Runs Tests/peers/python_operator.py with `arguments` (endpoints, robot, and key files for CURVE): its exit status,
+    /// stdout (one JSON summary) and stderr.
+    static func pythonOperator(_ arguments: [String]) async throws -> (Int32, Data, String) {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", root + "/Tests/peers/python_operator.py"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHONPATH"] = root + "/.deps/python" + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
+        python.environment = env
+        let out = Pipe(), err = Pipe()
+        python.standardOutput = out
+        python.standardError = err
+        try python.run()
+        return await withCheckedContinuation { c in
+            Thread {
+                let d = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+                python.waitUntilExit()
+                c.resume(returning: (python.terminationStatus, d, String(decoding: e, as: UTF8.self)))
+            }.start()
+        }
     }
 }
 
