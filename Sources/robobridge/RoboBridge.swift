@@ -7,7 +7,7 @@ struct RoboBridge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "robobridge",
         abstract: "A natural-language interface for robots, with an embedded language model.",
-        subcommands: [Serve.self, SimCommand.self, MissionCommand.self, Send.self, Stats.self, BrokerCommand.self, Translate.self, Eval.self, Generate.self, Validate.self, Bench.self, Keygen.self, Fuzz.self])
+        subcommands: [Serve.self, SimCommand.self, MissionCommand.self, Send.self, Stats.self, BrokerCommand.self, Translate.self, Eval.self, Generate.self, Validate.self, Bench.self, Keygen.self, Fuzz.self, Tune.self])
 }
 
 /// Options every subcommand shares.
