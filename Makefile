@@ -43,11 +43,12 @@ demo: build
 # Tests run optimized: the constrained-decoding property tests decode tens of thousands of plans.
 # Separate runs: the model-heavy suites (engine, decoding) keep Swift's cooperative threads busy for
 # minutes, which would starve the bridge nodes of the messaging suites (heartbeats, acks on time) if
-# they shared the process.
+# they shared the process. The serve suites run one test at a time: several of them drive the real model in processes of
+# their own (serve, sim, mission, tune), and two at once would make each miss its deadlines.
 test: setup
 	swift build -c release --build-tests $(SWIFT_LINK)
 	swift test -c release --skip-build --filter RoboBridgeMessagingTests
-	swift test -c release --skip-build --filter RoboBridgeServeTests
+	swift test -c release --skip-build --no-parallel --filter RoboBridgeServeTests
 	swift test -c release --skip-build --filter RoboBridgeMissionTests
 	swift test -c release --skip-build --skip RoboBridgeMessagingTests --skip RoboBridgeServeTests --skip RoboBridgeMissionTests
 

@@ -109,6 +109,7 @@ struct Tune: AsyncParsableCommand {
         do { trainer = try Trainer(model: base, options: options) } catch { throw fail("\(error)") }
         print("training: \(trainWindows.count) windows of \(sequenceLength) tokens, \(validationWindows.count) validation windows, "
               + "learning rate \(learningRate), \(firstLayer.map { "blocks \($0)+ and output" } ?? "all weights"), up to \(epochs) epoch(s) or \(fixed(minutes, 1)) min")
+        fflush(nil)  // the lines so far, before the long part (a pipe would hold them)
         let before = trainer.epoch(train: [], validation: validationWindows).validation
         let budget = Duration.milliseconds(Int64(minutes * 60_000))
         let trainStart = ContinuousClock.now
