@@ -3,7 +3,8 @@ import RoboBridgeDecoding
 import RoboBridgeEngine
 
 /// Instructions and their plans made from a robot file and its world alone, for fine-tuning the model on that robot:
-/// every action with varied verbs (its name's words and everyday synonyms), word orders, politeness, indirect requests,
+/// every action with varied verbs (its name's words and everyday synonyms), entities by name and by the world's aliases,
+/// word orders, politeness, indirect requests,
 /// numbers in words and digits with their units, typos, two-step sequences, and refusals (`none`) for entities the world
 /// lacks and requests no action serves. Each example belongs to a template family; the split keeps whole families out
 /// of training, so validation measures phrasings the training never saw.
@@ -24,7 +25,10 @@ public struct TrainingSet: Sendable {
     public init(robot: Robot, world: World?, count: Int = 2000, validationShare: Double = 0.2, seed: UInt64 = 1) {
         var rng = SplitMix64(seed: seed)
         let classes = world?.entityClasses ?? [:]
-        let singles = robot.actions.compactMap { Self.Phrasing(action: $0, classes: classes) }
+        // The world's other names for its entities ("lounge" for living_room): asked for by those too.
+        var aliasesOf: [String: [String]] = [:]
+        for (alias, name) in (world?.aliases ?? [:]).sorted(by: { $0.key < $1.key }) { aliasesOf[name, default: []].append(alias) }
+        let singles = robot.actions.compactMap { Self.Phrasing(action: $0, classes: classes, aliasesOf: aliasesOf) }
         var all: [Example] = []
         let frames = Self.frames
         var attempts = 0
@@ -97,11 +101,13 @@ public struct TrainingSet: Sendable {
         let action: Action
         let verbs: [String]
         let classes: [String: [String]]
+        let aliasesOf: [String: [String]]
         var takesPlace: Bool { action.parameters.contains { $0.entityClass == "place" } }
 
-        init?(action: Action, classes: [String: [String]]) {
+        init?(action: Action, classes: [String: [String]], aliasesOf: [String: [String]] = [:]) {
             self.action = action
             self.classes = classes
+            self.aliasesOf = aliasesOf
             let words = action.name.split(separator: "_").map(String.init)
             var verbs = [words.joined(separator: " ")]
             for w in words { verbs += LexiconDrafter.synonyms[w] ?? [] }
@@ -122,7 +128,9 @@ public struct TrainingSet: Sendable {
                     guard !values.isEmpty else { return nil }
                     let v = values[Int(rng.next() % UInt64(values.count))]
                     args.append(.init(p.name, .string(v)))
-                    text += " the " + v.replacingOccurrences(of: "_", with: " ")
+                    let names = aliasesOf[v] ?? []
+                    let said = !names.isEmpty && rng.next() % 3 == 0 ? names[Int(rng.next() % UInt64(names.count))] : v
+                    text += " the " + said.replacingOccurrences(of: "_", with: " ")
                 case .number, .integer:
                     let lo = p.minimum ?? 0, hi = p.maximum ?? 10
                     let whole = Int(lo.rounded(.up))...Int(hi.rounded(.down))

@@ -46,6 +46,10 @@ struct Tune: AsyncParsableCommand {
     var threads = 2
     @Option(name: .long, help: "Seed of the data's variety and order.")
     var seed: UInt64 = 1
+    @Option(name: .long, help: "What the model sees per example: short (instruction and plan under a one-line system prompt) or full (the translator's own prompt: system prompt, retrieved examples, instruction; ~10x the tokens).")
+    var prompt: PromptKind = .short
+
+    enum PromptKind: String, ExpressibleByArgument { case full, short }
 
     func validate() throws {
         guard minutes > 0 else { throw ValidationError("--minutes must be positive") }
@@ -85,13 +89,28 @@ struct Tune: AsyncParsableCommand {
         let base: Model
         do { base = try Model(path: f32, options: ModelOptions(useMmap: false)) } catch { throw fail("\(error)") }
         let template = ChatTemplate(model: base)
-        let system = "You turn instructions for \(robotFile.id) into action calls, one per line, or none."
+        // Each example as the translator shows it to the model: its system prompt, the examples it retrieves for the
+        // instruction as earlier turns, the normalized instruction, and the plan as the answer (--prompt full); or the
+        // instruction and plan alone under a one-line system prompt (--prompt short, the default: 10x fewer tokens per
+        // example, and the least harm measured on the development sets — see README).
+        let builder = PromptBuilder(robot: robotFile, world: worldFile)
+        let normalizer = InstructionNormalizer(robot: robotFile, world: worldFile,
+                                               dictionary: InstructionNormalizer.words(ofVocabulary: base.vocabulary.allTokenBytes()))
+        let bank = ExampleBank(robot: robotFile, world: worldFile, normalizer: normalizer)
+        let short = "You turn instructions for \(robotFile.id) into action calls, one per line, or none."
+        func messages(_ e: TrainingSet.Example) -> [ChatMessage] {
+            guard prompt == .full else { return [ChatMessage(.system, short), ChatMessage(.user, e.instruction), ChatMessage(.assistant, e.plan)] }
+            let normalized = normalizer.normalize(e.instruction)
+            var m = [ChatMessage(.system, builder.systemMessage)]
+            for shown in bank.select(for: normalized, k: 2) { m += [ChatMessage(.user, shown.instruction), ChatMessage(.assistant, shown.plan)] }
+            return m + [ChatMessage(.user, normalized), ChatMessage(.assistant, e.plan)]
+        }
         func tokens(_ examples: [TrainingSet.Example], shuffle: Bool) throws -> [[Int32]] {
             var rng = SplitMix64(seed: seed)
             let ordered = shuffle ? examples.shuffled(using: &rng) : examples
             var stream: [Int32] = []
             for e in ordered {
-                let text = template.format([ChatMessage(.system, system), ChatMessage(.user, e.instruction), ChatMessage(.assistant, e.plan)], addAssistant: false)
+                let text = template.format(messages(e), addAssistant: false)
                 stream += try base.vocabulary.tokenize(text, addSpecial: false, parseSpecial: true)
             }
             return stride(from: 0, to: max(0, stream.count - sequenceLength), by: sequenceLength).map { Array(stream[$0...($0 + sequenceLength)]) }
@@ -117,6 +136,7 @@ struct Tune: AsyncParsableCommand {
         let chunk = 4
         epochs: for epoch in 1...epochs {
             var losses: [Double] = []
+            defer { if !losses.isEmpty { epochLosses.append(losses.reduce(0, +) / Double(losses.count)) } }
             for start in stride(from: 0, to: trainWindows.count, by: chunk) {
                 if ContinuousClock.now - trainStart >= budget { break epochs }
                 let part = Array(trainWindows[start..<min(start + chunk, trainWindows.count)])
@@ -131,7 +151,6 @@ struct Tune: AsyncParsableCommand {
                                                            epoch, min(start + chunk, trainWindows.count), trainWindows.count, loss, perWindow,
                                                            Int(left) / 60, Int(left) % 60).utf8))
             }
-            epochLosses.append(losses.reduce(0, +) / Double(max(1, losses.count)))
             if ContinuousClock.now - trainStart >= budget { break }
         }
         FileHandle.standardError.write(Data("\n".utf8))
