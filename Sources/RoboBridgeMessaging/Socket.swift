@@ -141,6 +141,23 @@ public final class Socket {
         return bound
     }
 
+    /// Unbinds `endpoint` and binds it again, closing every connection accepted on it. libzmq closes the listener on
+    /// its I/O thread, after `zmq_unbind` returns: the new bind is retried while the address is still in use (up to
+    /// `waitMs`).
+    public func rebind(_ endpoint: Endpoint, waitMs: Int = 2000) throws(MessagingError) {
+        try unbind(endpoint)
+        let deadline = ContinuousClock.now + .milliseconds(waitMs)
+        while true {
+            do throws(MessagingError) {
+                try bind(endpoint)
+                return
+            } catch {
+                guard case .zmq(let e) = error.code, e == EADDRINUSE, ContinuousClock.now < deadline else { throw error }
+                usleep(5_000)
+            }
+        }
+    }
+
     public func connect(_ endpoint: Endpoint) throws(MessagingError) {
         let h = try live("zmq_connect")
         guard zmq_connect(h, endpoint.description) == 0 else { throw .fromErrno("zmq_connect", endpoint: endpoint.description) }

@@ -138,10 +138,7 @@ public final class SocketWorker: Sendable {
     /// and peers (which reconnect on their own) go through the handshake — and the ZAP handler — again.
     public func rebind() async throws(MessagingError) {
         guard let endpoint = boundEndpoint else { return }
-        try await perform { (socket) throws(MessagingError) in
-            try socket.unbind(endpoint)
-            try socket.bind(endpoint)
-        }
+        try await perform { (socket) throws(MessagingError) in try socket.rebind(endpoint) }
     }
 
     private func runOperations(_ socket: Socket) {

@@ -76,8 +76,7 @@ struct CurveTests {
         // Revoked: the file goes, the folder is reloaded, the server rebinds (every client must pass again).
         try FileManager.default.removeItem(atPath: allowed + "/friend.key")
         #expect(zap.reload().removed == ["friend"])
-        try node.unbind(ep)
-        try node.bind(ep)
+        try node.rebind(ep)
         try await Task.sleep(for: .milliseconds(400))  // the client's reconnect interval is 100 ms
         try good.send(["after revocation"], wait: false)
         #expect(try receive(node) == nil)
