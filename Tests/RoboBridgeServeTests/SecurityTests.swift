@@ -3,11 +3,12 @@ import RoboBridgeMessaging
 import RoboBridgeProtocol
 import Testing
 
-/// Runs a `robobridge` command to its end: exit status, stdout, stderr.
-func robobridge(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+/// Runs a program to its end: exit status, stdout, stderr (both drained as it runs, so a full pipe never blocks it).
+func runToEnd(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, out: Data, err: Data) {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: root + "/.build/release/robobridge")
+    p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
+    if let environment { p.environment = environment }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
@@ -16,9 +17,15 @@ func robobridge(_ arguments: [String]) async throws -> (status: Int32, out: Stri
         Thread {
             let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
-            c.resume(returning: (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self)))
+            c.resume(returning: (p.terminationStatus, o, e))
         }.start()
     }
+}
+
+/// Runs a `robobridge` command to its end: exit status, stdout, stderr.
+func robobridge(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+    let r = try await runToEnd(root + "/.build/release/robobridge", arguments)
+    return (r.status, String(decoding: r.out, as: UTF8.self), String(decoding: r.err, as: UTF8.self))
 }
 
 @Suite("robobridge serve with CurveZMQ: only allowed keys command the robot or hear it", .serialized)

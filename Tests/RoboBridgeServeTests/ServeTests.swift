@@ -451,23 +451,10 @@ extension ServeProcessTests {
     /// Runs Tests/peers/python_operator.py with `arguments` (endpoints, robot, and key files for CURVE): its exit status,
     /// stdout (one JSON summary) and stderr.
     static func pythonOperator(_ arguments: [String]) async throws -> (Int32, Data, String) {
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", root + "/Tests/peers/python_operator.py"] + arguments
         var env = ProcessInfo.processInfo.environment
         env["PYTHONPATH"] = root + "/.deps/python" + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
-        python.environment = env
-        let out = Pipe(), err = Pipe()
-        python.standardOutput = out
-        python.standardError = err
-        try python.run()
-        return await withCheckedContinuation { c in
-            Thread {
-                let d = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-                python.waitUntilExit()
-                c.resume(returning: (python.terminationStatus, d, String(decoding: e, as: UTF8.self)))
-            }.start()
-        }
+        let r = try await runToEnd("/usr/bin/env", ["python3", root + "/Tests/peers/python_operator.py"] + arguments, environment: env)
+        return (r.status, r.out, String(decoding: r.err, as: UTF8.self))
     }
 }
 
@@ -492,22 +479,9 @@ extension ServeStartTests {
     /// Runs `serve` for the rover on `port`, `port + 1` and `port + 2` with `extra` arguments until it exits: its exit
     /// status and its stderr.
     static func serveUntilExit(port: Int, _ extra: [String] = []) async throws -> (Int32, String) {
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: root + "/.build/release/robobridge")
-        serve.arguments = ["serve", "--robot", root + "/robots/rover.yaml"] + extra + ["--command", "tcp://127.0.0.1:\(port)",
-                           "--publish", "tcp://127.0.0.1:\(port + 1)", "--translate", "tcp://127.0.0.1:\(port + 2)"]
-        let err = Pipe()
-        serve.standardError = err
-        serve.standardOutput = Pipe()
-        try serve.run()
-        let log = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
-            Thread {
-                let d = err.fileHandleForReading.readDataToEndOfFile()
-                serve.waitUntilExit()
-                c.resume(returning: String(decoding: d, as: UTF8.self))
-            }.start()
-        }
-        return (serve.terminationStatus, log)
+        let r = try await robobridge(["serve", "--robot", root + "/robots/rover.yaml"] + extra + ["--command", "tcp://127.0.0.1:\(port)",
+                                      "--publish", "tcp://127.0.0.1:\(port + 1)", "--translate", "tcp://127.0.0.1:\(port + 2)"])
+        return (r.status, r.err)
     }
 
     @Test func aPortInUseIsNamed() async throws {
