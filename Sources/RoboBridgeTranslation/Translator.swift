@@ -417,7 +417,11 @@ public final class Translator {
         let text = String(decoding: result.bytes, as: UTF8.self)
         // A tool set's identical calls are one call (robots stream calls as they come: repetition is theirs to stop in decoding).
         let parsedPlan = PlanText.parse(text, robot: robot) ?? []
-        let calls = isToolSet ? ToolGrounding.droppingRepeats(parsedPlan, normalized: normalized) : parsedPlan
+        // A tool set's numbers go to the parameters named next to them, and a call whose value the request lists with
+        // others ("in Boston and Denver") is made once per value.
+        let calls = isToolSet ? Coordination.expanding(
+            ToolGrounding.droppingRepeats(parsedPlan, normalized: normalized).map { NumberBinding.rebinding($0, instruction: instruction, robot: robot) },
+            instruction: instruction, robot: robot, limit: robot.limits.maxPlanActions) : parsedPlan
         if speculative, result.finished { planCache.remember(instruction: normalized, plan: text) }
         let decoded = monotonicMilliseconds()
         timing.prefillMs = result.stats.firstPassMs

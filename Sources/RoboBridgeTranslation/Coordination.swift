@@ -1,0 +1,319 @@
+import RoboBridgeConfig
+import RoboBridgeDecoding
+
+/// A request that lists several values of one kind where a call takes one ("the weather in Boston and San
+/// Francisco", "the diameter of a Proton and Neutron", "for Taylor Swift and Maroon 5, 20 and 15 minutes
+/// respectively") asks for one call per value. A small model writes the first call and stops; this finds the
+/// coordinated list each argument's value belongs to in the request's own characters and writes the other calls.
+///
+/// A list is values joined by `,`, `and`, `, and` or `&`: numbers (a unit word may follow each: "5 moles and 3
+/// moles"), names (runs of capitalized words or words with digits: "Maroon 5", "New York City") or quoted phrases.
+/// Lists of lower-case words are not read (a verb cannot be told from a noun by its shape), nor a pair after
+/// "between" or "from" (a range: both ends belong to one call). Arguments from lists of the same length are
+/// expanded together, member by member; a call that already holds two members of a list is left as it is.
+public enum Coordination {
+    /// The coordinated list `value` is a member of in `text` (its members as written, in order), or nil.
+    public static func list(containing value: String, in text: String) -> [String]? {
+        let c = Array(text)
+        if let v = Double(value) { return numberList(v, c) }
+        let v = Array(value)
+        guard !v.isEmpty, !value.contains(","), !value.contains(" and "), value.contains(where: \.isLetter) else { return nil }
+        var from = 0
+        while let r = find(v, in: c, from: from) {
+            from = r.upperBound
+            let quote: Character? = r.lowerBound > 0 && "'\"".contains(c[r.lowerBound - 1]) && r.upperBound < c.count
+                && c[r.upperBound] == c[r.lowerBound - 1] ? c[r.lowerBound - 1] : nil
+            guard quote != nil || isName(v) else { continue }
+            var members = [value]
+            // Forward: separator, member, ... The last separator says whether this is a list ("and", "&").
+            var end = r.upperBound + (quote == nil ? 0 : 1), lastJoins = true
+            while let (s, and) = separatorEnd(c, at: end), let m = item(c, at: s, quote: quote) {
+                members.append(String(c[m]))
+                end = m.upperBound + (quote == nil ? 0 : 1)
+                lastJoins = and
+            }
+            // Backward: ..., member, separator.
+            var start = r.lowerBound - (quote == nil ? 0 : 1)
+            while let (s, and) = separatorStart(c, before: start), let m = itemBefore(c, endingAt: s, quote: quote) {
+                if members.count == 1 { lastJoins = and }
+                members.insert(String(c[m]), at: 0)
+                start = m.lowerBound - (quote == nil ? 0 : 1)
+            }
+            // "Paris, France", "Boston, MA": a comma alone qualifies a name rather than listing another.
+            if members.count > 1, lastJoins, !(members.count == 2 && isRangeWord(c, before: start)) { return members }
+        }
+        return nil
+    }
+
+    /// `calls` with each call whose arguments are members of coordinated lists in `instruction` written once per
+    /// member (lists of the same length zipped); calls already present are not repeated; at most `limit` calls.
+    public static func expanding(_ calls: [ActionCall], instruction: String, robot: Robot, limit: Int) -> [ActionCall] {
+        var out: [ActionCall] = []
+        // A value the model wrote whole is not cut into a list ("Pacific Gas and Electric and Tesla").
+        let written = calls.flatMap(\.arguments).compactMap { if case .string(let s) = $0.value { s } else { nil } }
+        func cuts(_ members: [String]) -> Bool {
+            written.contains { w in members.filter { $0 != w && w.contains($0) }.count >= 1 && !members.contains(w) }
+        }
+        for call in calls {
+            var lists: [(argument: Int, members: [ConfigValue])] = []
+            for (k, a) in call.arguments.enumerated() {
+                guard let param = robot.action(named: call.name)?.parameter(named: a.name), param.list == nil,
+                      let shown = text(of: a.value), let members = list(containing: shown, in: instruction), !cuts(members) else { continue }
+                let values = members.compactMap { value($0, like: a.value, param: param) }
+                guard values.count == members.count else { continue }
+                // A call holding two members of a list already uses the list itself ("the GCD of 96 and 128").
+                let others = call.arguments.indices.filter { $0 != k }.map { call.arguments[$0].value }
+                guard values.filter({ others.contains($0) }).isEmpty else { continue }
+                lists.append((k, values))
+            }
+            guard let size = lists.map(\.members.count).max() else {
+                if !out.contains(call) { out.append(call) }
+                continue
+            }
+            for i in 0..<size {
+                var expanded = call
+                for l in lists where l.members.count == size { expanded.arguments[l.argument].value = l.members[i] }
+                if !out.contains(expanded) { out.append(expanded) }
+            }
+        }
+        return Array(out.prefix(max(limit, calls.count)))
+    }
+
+    // MARK: - Values
+
+    private static func text(of value: ConfigValue) -> String? {
+        switch value {
+        case .string(let s): s
+        case .integer(let i): String(i)
+        case .number(let d): PlanText.literal(.number(d))
+        case .bool, .list: nil
+        }
+    }
+
+    /// A member as the argument's kind of value, if the parameter takes it.
+    private static func value(_ member: String, like original: ConfigValue, param: Parameter) -> ConfigValue? {
+        let v: ConfigValue
+        switch original {
+        case .string: v = .string(member)
+        case .integer:
+            guard let d = Double(member), let i = Int(exactly: d) else { return nil }
+            v = .integer(i)
+        case .number:
+            guard let d = Double(member) else { return nil }
+            v = .number(d)
+        case .bool, .list: return nil
+        }
+        return param.problem(with: v, world: nil) == nil ? v : nil
+    }
+
+    // MARK: - Numbers
+
+    /// The numbers written in `c`, with their ranges (sign, decimals; group commas read through).
+    static func numbers(_ c: [Character]) -> [(value: Double, range: Range<Int>)] {
+        var out: [(Double, Range<Int>)] = []
+        var i = 0
+        while i < c.count {
+            guard c[i].isASCII, c[i].isNumber, i == 0 || !(c[i - 1].isLetter || c[i - 1].isNumber || c[i - 1] == ".") else {
+                i += 1
+                continue
+            }
+            var j = i, digits = ""
+            while j < c.count {
+                if c[j].isASCII, c[j].isNumber { digits.append(c[j]); j += 1; continue }
+                if c[j] == ",", j + 3 < c.count, (1...3).allSatisfy({ c[j + $0].isASCII && c[j + $0].isNumber }),
+                   j + 4 == c.count || !c[j + 4].isNumber {
+                    j += 1
+                    continue
+                }
+                break
+            }
+            if j + 1 < c.count, c[j] == ".", c[j + 1].isASCII, c[j + 1].isNumber {
+                digits.append(".")
+                j += 1
+                while j < c.count, c[j].isASCII, c[j].isNumber { digits.append(c[j]); j += 1 }
+            }
+            var start = i
+            if start > 0, c[start - 1] == "$" { start -= 1 }
+            let negative = start > 0 && c[start - 1] == "-" && (start == 1 || !(c[start - 2].isLetter || c[start - 2].isNumber))
+            if negative { start -= 1 }
+            // A number after a capitalized word belongs to a name ("Maroon 5", "Windows 10"): no member of a list of numbers.
+            let previous = String(c[..<start]).split(separator: " ").last
+            let named = start > 0 && c[start - 1] == " " && previous?.first?.isUppercase == true && previous?.last?.isLetter == true
+            if let v = Double(digits), !named { out.append((negative ? -v : v, start..<j)) }
+            i = j
+        }
+        return out
+    }
+
+    private static func numberList(_ v: Double, _ c: [Character]) -> [String]? {
+        let found = numbers(c)
+        for (n, x) in found.enumerated() where x.value == v {
+            func join(_ k: Int) -> (unit: String, and: Bool)? { joins(c, found[k].range.upperBound, found[k + 1].range.lowerBound) }
+            // Members share their unit word, when both have one ("2 bedrooms and 3 bathrooms" is no list).
+            func unit(_ k: Int) -> String {
+                var j = found[k].range.upperBound
+                if j < c.count, c[j] == " " { j += 1 }
+                let word = String(c[j...].prefix { $0.isLetter || "°%²³".contains($0) })
+                return word == "and" ? "" : word
+            }
+            func joined(_ k: Int) -> Bool {
+                guard join(k) != nil else { return false }
+                let (u, v) = (unit(k), unit(k + 1))
+                return u.isEmpty || v.isEmpty || u == v
+            }
+            var lo = n, hi = n
+            while lo > 0, joined(lo - 1) { lo -= 1 }
+            while hi + 1 < found.count, joined(hi) { hi += 1 }
+            // The last separator has "and" or "&": "5, 11" alone lists nothing.
+            guard hi > lo, join(hi - 1)?.and == true else { continue }
+            if hi - lo == 1, isRangeWord(c, before: found[lo].range.lowerBound) { continue }
+            return found[lo...hi].map { PlanText.literal(.number($0.value)) }
+        }
+        return nil
+    }
+
+    /// Whether the characters between two numbers join them into a list — a unit word may follow the first
+    /// ("5 moles and 3", "10m, 5m") — with the unit and whether the separator has "and" or "&".
+    private static func joins(_ c: [Character], _ from: Int, _ to: Int) -> (unit: String, and: Bool)? {
+        var between = String(c[from..<to]).trimmingSpaces
+        if between.hasSuffix("$") { between = String(between.dropLast()).trimmingSpaces }
+        func separator(_ s: String) -> Bool? {
+            let s = s.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            return separators.contains(s) ? s.contains("and") || s.contains("&") : nil
+        }
+        if let and = separator(between) { return ("", and) }
+        let unit = String(between.prefix { $0.isLetter || "°%/²³".contains($0) })
+        guard !unit.isEmpty, unit.count <= 12, let and = separator(String(between.dropFirst(unit.count)).trimmingSpaces) else { return nil }
+        return (unit, and)
+    }
+
+    private static let separators: Set<String> = [",", ", and", ",and", "and", "&", ", &"]
+
+    // MARK: - Names
+
+    /// A name: every word starts with a capital or a digit, and some word has a letter.
+    private static func isName(_ v: [Character]) -> Bool {
+        String(v).split(separator: " ").allSatisfy { w in w.first.map { $0.isUppercase || $0.isNumber } ?? false }
+    }
+
+    /// Where a separator starting at `i` (after spaces) ends, with the spaces after it and an article, and
+    /// whether it has "and" or "&".
+    private static func separatorEnd(_ c: [Character], at i: Int) -> (Int, Bool)? {
+        var j = skipSpaces(c, i), consumed = false, and = false
+        if j < c.count, c[j] == "," { j = skipSpaces(c, j + 1); consumed = true }
+        for word in ["and", "&"] where hasWord(c, word, at: j) {
+            j = skipSpaces(c, j + word.count)
+            consumed = true
+            and = true
+            break
+        }
+        guard consumed else { return nil }
+        if hasWord(c, "the", at: j) { j = skipSpaces(c, j + 3) }
+        return (j, and)
+    }
+
+    /// Where a separator ending at `i` (before spaces) starts, with an article before `i`, and whether it has
+    /// "and" or "&".
+    private static func separatorStart(_ c: [Character], before i: Int) -> (Int, Bool)? {
+        var j = i
+        if j >= 4, String(c[(j - 4)..<j]) == "the " { j -= 4 }
+        while j > 0, c[j - 1] == " " { j -= 1 }
+        var consumed = false, and = false
+        for word in ["and", "&"] where j >= word.count && String(c[(j - word.count)..<j]) == word
+            && (j == word.count || c[j - word.count - 1] == " ") {
+            j -= word.count
+            consumed = true
+            and = true
+            break
+        }
+        while j > 0, c[j - 1] == " " { j -= 1 }
+        if j > 0, c[j - 1] == "," { j -= 1; consumed = true }
+        return consumed ? (j, and) : nil
+    }
+
+    /// The member starting at `i`: a quoted phrase when the list is quoted, else a name of at most five words.
+    private static func item(_ c: [Character], at i: Int, quote: Character?) -> Range<Int>? {
+        if let quote {
+            guard i < c.count, c[i] == quote, let close = c[(i + 1)...].firstIndex(of: quote), close > i + 1 else { return nil }
+            return (i + 1)..<close
+        }
+        var j = i, end = i, words = 0
+        while j < c.count, words < 5, c[j].isUppercase || c[j].isNumber {
+            var k = j
+            while k < c.count, c[k] != " " { k += 1 }
+            var e = k
+            while e > j, ",.;:!?)'\"".contains(c[e - 1]) { e -= 1 }
+            end = e
+            words += 1
+            if e < k { break }
+            j = skipSpaces(c, k)
+        }
+        return end > i && isMember(c[i..<end]) ? i..<end : nil
+    }
+
+    /// A name's words may be a list's member: not "I", nor a state's or country's code after a comma ("Berkeley,
+    /// CA, and ...": qualifiers, not members).
+    private static func isMember(_ m: ArraySlice<Character>) -> Bool {
+        let s = String(m)
+        guard s.contains(where: \.isLetter), s != "I", !s.hasPrefix("I "), !s.hasPrefix("I'") else { return false }
+        return !(s.count <= 3 && s.allSatisfy(\.isUppercase))
+    }
+
+    /// The member ending at `e` (exclusive): a quoted phrase or a name of at most five words.
+    private static func itemBefore(_ c: [Character], endingAt e: Int, quote: Character?) -> Range<Int>? {
+        if let quote {
+            guard e > 0, c[e - 1] == quote, let open = c[..<(e - 1)].lastIndex(of: quote), open < e - 2 else { return nil }
+            return (open + 1)..<(e - 1)
+        }
+        var start = e, j = e, words = 0
+        while j > 0, words < 5 {
+            var k = j
+            while k > 0, c[k - 1] != " " { k -= 1 }
+            guard k < j, c[k].isUppercase || c[k].isNumber, !c[k..<j].contains(where: { ",.;:!?()'\"".contains($0) }) else { break }
+            start = k
+            words += 1
+            j = k
+            while j > 0, c[j - 1] == " " { j -= 1 }
+            if j > 0, c[j - 1] != " ", j < k, ",.;:!?".contains(c[j - 1]) { break }
+        }
+        return start < e && isMember(c[start..<e]) ? start..<e : nil
+    }
+
+    /// Whether the word before `i` makes a pair a range ("between 1 and 1000", "from 2010 and 2020").
+    private static func isRangeWord(_ c: [Character], before i: Int) -> Bool {
+        let words = String(c[..<i]).split(separator: " ").suffix(3).map { $0.lowercased() }
+        return words.contains("between") || words.last == "from"
+    }
+
+    private static func hasWord(_ c: [Character], _ w: String, at i: Int) -> Bool {
+        let w = Array(w)
+        guard i + w.count <= c.count, Array(c[i..<(i + w.count)]) == w else { return false }
+        return i + w.count == c.count || c[i + w.count] == " "
+    }
+
+    private static func skipSpaces(_ c: [Character], _ i: Int) -> Int {
+        var j = i
+        while j < c.count, c[j] == " " { j += 1 }
+        return j
+    }
+
+    /// The first occurrence of `v` at or after `from`, at word boundaries.
+    private static func find(_ v: [Character], in c: [Character], from: Int) -> Range<Int>? {
+        guard v.count <= c.count, from <= c.count - v.count else { return nil }
+        for i in from...(c.count - v.count) where c[i] == v[0] && Array(c[i..<(i + v.count)]) == v {
+            let before = i == 0 || !(c[i - 1].isLetter || c[i - 1].isNumber)
+            let after = i + v.count == c.count || !(c[i + v.count].isLetter || c[i + v.count].isNumber)
+            if before && after { return i..<(i + v.count) }
+        }
+        return nil
+    }
+}
+
+private extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first?.isWhitespace == true { s = s.dropFirst() }
+        while s.last?.isWhitespace == true { s = s.dropLast() }
+        return String(s)
+    }
+}

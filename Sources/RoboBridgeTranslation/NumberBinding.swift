@@ -1,0 +1,80 @@
+import RoboBridgeConfig
+
+/// Which written number goes to which parameter: the one the request writes next to the parameter's name ("a
+/// triangle with base 10 and height 5": base 10, height 5; "a height of 5 and a base of 10": height 5, base 10).
+/// A small model fills a call's number parameters in the order the function lists them, or with the numbers in the
+/// order the request writes them; this moves each value to the parameter whose name stands nearest to it.
+///
+/// Only the call's own number parameters are rebound, and only where the text decides: every one of them must
+/// have a word of its name within `reach` words of a number, each number near one parameter at most. Otherwise the
+/// call is left as the model wrote it.
+public enum NumberBinding {
+    /// The most words between a parameter's name and its number ("radius of 5": 1).
+    public static let reach = 3
+
+    /// `call` with its number arguments bound by proximity, or unchanged when the text does not decide.
+    public static func rebinding(_ call: ActionCall, instruction: String, robot: Robot) -> ActionCall {
+        guard let action = robot.action(named: call.name) else { return call }
+        let slots = call.arguments.indices.filter { k in
+            guard let p = action.parameter(named: call.arguments[k].name), p.list == nil else { return false }
+            return p.kind == .number || p.kind == .integer
+        }
+        guard slots.count >= 2 else { return call }
+        let tokens = Self.tokens(instruction)
+        let own = Set(ToolGrounding.contentWords(action.name))
+        var nearest: [(slot: Int, token: Int, distance: Int)] = []
+        for k in slots {
+            let p = action.parameter(named: call.arguments[k].name)!
+            let cues = Set(ToolGrounding.contentWords(p.name)).subtracting(own)
+            guard !cues.isEmpty else { return call }
+            let at = tokens.indices.filter { if case .word(let w) = tokens[$0] { cues.contains(w) } else { false } }
+            var best: (Int, Int)?
+            for (n, t) in tokens.enumerated() {
+                guard case .number(let v) = t, p.problem(with: p.kind == .integer ? .integer(Int(exactly: v) ?? .min) : .number(v), world: nil) == nil
+                else { continue }
+                // Words between the name and the number; a number after its name ("radius 5") before one ahead of it.
+                for a in at {
+                    let d = abs(a - n) - 1 + (n < a ? 1 : 0)
+                    if d <= reach, best.map({ d < $0.1 }) ?? true { best = (n, d) }
+                }
+            }
+            guard let best else { return call }
+            nearest.append((k, best.0, best.1))
+        }
+        // Each number goes to one parameter.
+        guard Set(nearest.map(\.token)).count == nearest.count else { return call }
+        var out = call
+        for b in nearest {
+            guard case .number(let v) = tokens[b.token] else { continue }
+            let p = action.parameter(named: call.arguments[b.slot].name)!
+            out.arguments[b.slot].value = p.kind == .integer ? .integer(Int(v)) : .number(v)
+        }
+        return out
+    }
+
+    enum Token: Equatable { case word(String), number(Double) }
+
+    /// The request as words (stemmed, lower case, common words left out) and numbers, in order.
+    static func tokens(_ text: String) -> [Token] {
+        let c = Array(text)
+        let numbers = Coordination.numbers(c)
+        var out: [Token] = []
+        var i = 0, n = 0
+        while i < c.count {
+            if n < numbers.count, numbers[n].range.lowerBound == i {
+                out.append(.number(numbers[n].value))
+                i = numbers[n].range.upperBound
+                n += 1
+                continue
+            }
+            guard c[i].isLetter else { i += 1; continue }
+            var j = i
+            while j < c.count, c[j].isLetter || c[j] == "_" { j += 1 }
+            let words = ToolGrounding.contentWords(String(c[i..<j]))
+            // Common and short words keep their place: they count in distances.
+            out += words.isEmpty ? [.word("")] : words.map(Token.word)
+            i = j
+        }
+        return out
+    }
+}

@@ -1,0 +1,76 @@
+import RoboBridgeConfig
+import RoboBridgeProtocol
+import RoboBridgeTranslation
+import Testing
+
+/// Lists in a request ("Boston and San Francisco") give one call per member.
+@Suite("Coordination")
+struct CoordinationTests {
+    @Test func namesNumbersAndQuotedPhrasesFormLists() {
+        #expect(Coordination.list(containing: "Boston", in: "What's the weather in Boston and San Francisco?") == ["Boston", "San Francisco"])
+        #expect(Coordination.list(containing: "San Francisco", in: "What's the weather in Boston and San Francisco?") == ["Boston", "San Francisco"])
+        #expect(Coordination.list(containing: "London", in: "Weather in Paris, London, and New York City today") == ["Paris", "London", "New York City"])
+        #expect(Coordination.list(containing: "Taylor Swift", in: "Play Taylor Swift and Maroon 5, 20 and 15 minutes respectively")
+            == ["Taylor Swift", "Maroon 5"])
+        #expect(Coordination.list(containing: "20", in: "Play Taylor Swift and Maroon 5, 20 and 15 minutes respectively") == ["20", "15"])
+        #expect(Coordination.list(containing: "3", in: "two samples of 5 moles and 3 moles") == ["5", "3"])
+        #expect(Coordination.list(containing: "5", in: "cuboids of 10m, 5m, and 8m") == ["10", "5", "8"])
+        #expect(Coordination.list(containing: "-2.5", in: "at $1,200, -2.5 & 7") == ["1200", "-2.5", "7"])
+        #expect(Coordination.list(containing: "Rook Corner", in: "clubs 'Knight Gambit' and 'Rook Corner'") == ["Knight Gambit", "Rook Corner"])
+        #expect(Coordination.list(containing: "Lakers", in: "scores of the Celtics and the Lakers") == ["Celtics", "Lakers"])
+    }
+
+    @Test func whatIsNotAList() {
+        #expect(Coordination.list(containing: "10", in: "a triangle with base 10 and height 5") == nil)  // a word before the number
+        #expect(Coordination.list(containing: "1", in: "a random number between 1 and 100") == nil)  // a range
+        #expect(Coordination.list(containing: "1800", in: "events between the years 1800 and 1900") == nil)
+        #expect(Coordination.list(containing: "New York", in: "a restaurant in New York and suggest a hotel") == nil)  // a verb follows
+        #expect(Coordination.list(containing: "pasta", in: "recipes for pasta and salad") == nil)  // lower-case words are not read
+        #expect(Coordination.list(containing: "Boston", in: "the weather in Boston") == nil)
+        #expect(Coordination.list(containing: "Boston", in: "from Boston and New York") == nil)  // a pair after "from"
+        #expect(Coordination.list(containing: "Boston", in: "the weather in Boston, MA") == nil)  // a comma alone qualifies
+        #expect(Coordination.list(containing: "Berkeley", in: "an Uber from Addison Street, Berkeley, CA, and I can wait") == nil)
+        #expect(Coordination.list(containing: "Paris", in: "in Paris, France and Rome, Italy") == nil)  // not read: qualified names
+        #expect(Coordination.list(containing: "2", in: "at least 2 bedrooms and 3 bathrooms") == nil)  // units differ
+        #expect(Coordination.list(containing: "5", in: "180 lbs, 5'11 tall") == nil)
+        #expect(Coordination.list(containing: "2", in: "the vectors [1, 2, 3] and [4, 5, 6]") == nil)
+    }
+
+    func tools() throws -> Robot {
+        try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "weather.get", "parameters": {"properties": {"city": {"type": "string"}, "days": {"type": "integer"}}, "required": ["city"]}},
+             {"name": "play", "parameters": {"properties": {"artist": {"type": "string"}, "minutes": {"type": "integer"}}, "required": ["artist"]}},
+             {"name": "gcd", "parameters": {"properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "required": ["a", "b"]}},
+             {"name": "mean", "parameters": {"properties": {"xs": {"type": "array", "items": {"type": "number"}}}, "required": ["xs"]}}]
+            """))
+    }
+
+    @Test func aCallIsMadeOncePerMember() throws {
+        let robot = try tools()
+        let weather = ActionCall("weather.get", [.init("city", .string("Boston")), .init("days", .integer(3))])
+        #expect(Coordination.expanding([weather], instruction: "Forecast for Boston, Denver and Salt Lake City, 3 days", robot: robot, limit: 8) == [
+            weather,
+            ActionCall("weather.get", [.init("city", .string("Denver")), .init("days", .integer(3))]),
+            ActionCall("weather.get", [.init("city", .string("Salt Lake City")), .init("days", .integer(3))]),
+        ])
+        // Two lists of one length go together, member by member.
+        let play = ActionCall("play", [.init("artist", .string("Taylor Swift")), .init("minutes", .integer(20))])
+        #expect(Coordination.expanding([play], instruction: "Play Taylor Swift and Maroon 5, 20 and 15 minutes respectively", robot: robot, limit: 8) == [
+            play, ActionCall("play", [.init("artist", .string("Maroon 5")), .init("minutes", .integer(15))]),
+        ])
+        // A call that already holds the list's members, or a list parameter, stays as it is; calls already made are not repeated.
+        let gcd = ActionCall("gcd", [.init("a", .integer(96)), .init("b", .integer(128))])
+        #expect(Coordination.expanding([gcd], instruction: "the GCD of 96 and 128", robot: robot, limit: 8) == [gcd])
+        let mean = ActionCall("mean", [.init("xs", .list([.number(1), .number(2)]))])
+        #expect(Coordination.expanding([mean], instruction: "the mean of 1 and 2", robot: robot, limit: 8) == [mean])
+        let denver = ActionCall("weather.get", [.init("city", .string("Denver"))])
+        #expect(Coordination.expanding([denver, ActionCall("weather.get", [.init("city", .string("Boston"))])],
+                                       instruction: "weather in Boston and Denver", robot: robot, limit: 8).count == 2)
+        // A value written whole is not cut into members.
+        let pge = ActionCall("weather.get", [.init("city", .string("Pacific Gas and Electric"))])
+        let tesla = ActionCall("weather.get", [.init("city", .string("Tesla"))])
+        #expect(Coordination.expanding([pge, tesla], instruction: "for Pacific Gas and Electric and Tesla", robot: robot, limit: 8) == [pge, tesla])
+        // At most `limit` calls.
+        #expect(Coordination.expanding([denver], instruction: "weather in Boston, Denver, Austin and Miami", robot: robot, limit: 2).count == 2)
+    }
+}

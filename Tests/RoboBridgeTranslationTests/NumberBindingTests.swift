@@ -1,0 +1,44 @@
+import RoboBridgeConfig
+import RoboBridgeProtocol
+import RoboBridgeTranslation
+import Testing
+
+/// Numbers go to the parameter named next to them.
+@Suite("Number binding")
+struct NumberBindingTests {
+    func tools() throws -> Robot {
+        try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "triangle_area", "parameters": {"properties": {"base": {"type": "number"}, "height": {"type": "number"},
+              "unit": {"type": "string"}}, "required": ["base", "height"]}},
+             {"name": "gcd", "parameters": {"properties": {"num1": {"type": "integer"}, "num2": {"type": "integer"}}, "required": ["num1", "num2"]}},
+             {"name": "loan", "parameters": {"properties": {"principal": {"type": "number"}, "rate": {"type": "number", "maximum": 1},
+              "years": {"type": "integer"}}, "required": ["principal", "rate", "years"]}}]
+            """))
+    }
+
+    func call(_ name: String, _ args: [(String, ConfigValue)]) -> ActionCall { ActionCall(name, args.map { .init($0.0, $0.1) }) }
+
+    @Test func eachNumberGoesToTheParameterNamedNextToIt() throws {
+        let robot = try tools()
+        let swapped = call("triangle_area", [("base", .number(5)), ("height", .number(10))])
+        #expect(NumberBinding.rebinding(swapped, instruction: "the area of a triangle with base 10 and height 5", robot: robot)
+            == call("triangle_area", [("base", .number(10)), ("height", .number(5))]))
+        #expect(NumberBinding.rebinding(swapped, instruction: "a triangle: a height of 10 m, a base of 5 m", robot: robot) == swapped)
+        // A number the model did not take, next to its parameter's name; a rate within its maximum only.
+        let loan = call("loan", [("principal", .number(5)), ("rate", .number(0.05)), ("years", .integer(30))])
+        #expect(NumberBinding.rebinding(loan, instruction: "a principal of $200,000 at a rate of 5% (0.05) over 30 years", robot: robot)
+            == call("loan", [("principal", .number(200000)), ("rate", .number(0.05)), ("years", .integer(30))]))
+    }
+
+    @Test func theCallStaysWhenTheTextDoesNotDecide() throws {
+        let robot = try tools()
+        // No parameter named in the text.
+        let gcd = call("gcd", [("num1", .integer(128)), ("num2", .integer(96))])
+        #expect(NumberBinding.rebinding(gcd, instruction: "the GCD of 96 and 128", robot: robot) == gcd)
+        // One parameter named, the other not.
+        let t = call("triangle_area", [("base", .number(5)), ("height", .number(10))])
+        #expect(NumberBinding.rebinding(t, instruction: "a triangle 10 tall with base 5", robot: robot) == t)
+        // Names too far from any number.
+        #expect(NumberBinding.rebinding(t, instruction: "base and height of the big triangle we drew yesterday: 10, 5", robot: robot) == t)
+    }
+}
