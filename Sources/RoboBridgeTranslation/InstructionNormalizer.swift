@@ -15,6 +15,8 @@ public struct InstructionNormalizer: Sendable {
     private let known: Set<String>
     /// Real words (the model vocabulary's whole-word tokens): never taken for a typo ("make" is not "lake").
     private let dictionary: Set<String>
+    /// What the world says of its entities, for references that describe instead of naming (`References`).
+    private let references: References?
     private let targetLengthUnit: String?
     private let hasSpeed: Bool
     private let turnsInDegrees: Bool
@@ -54,6 +56,7 @@ public struct InstructionNormalizer: Sendable {
             let s = LexiconDrafter.stem(k)
             return s != k && s.count >= 5 ? s : nil
         })
+        references = world.map(References.init)
         let units = robot.actions.flatMap(\.parameters).compactMap(\.unit)
         targetLengthUnit = units.first { ["m", "cm", "mm"].contains($0) }
         hasSpeed = units.contains("m/s")
@@ -69,6 +72,7 @@ public struct InstructionNormalizer: Sendable {
         tokens = Self.numbers(tokens)
         tokens = convertUnits(tokens)
         tokens = canonicalEntities(tokens)
+        if let references { tokens = references.resolve(tokens) }
         return tokens.joined(separator: " ").replacingSpaceBeforePunctuation()
     }
 

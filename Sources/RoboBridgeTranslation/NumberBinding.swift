@@ -25,7 +25,9 @@ public enum NumberBinding {
         var nearest: [(slot: Int, token: Int, distance: Int)] = []
         for k in slots {
             let p = action.parameter(named: call.arguments[k].name)!
-            let cues = Set(ToolGrounding.contentWords(p.name)).subtracting(own)
+            // Ordinals also order a request's sentences ("Second, ..."): a cue only when the name has no other word.
+            let words = Set(ToolGrounding.contentWords(p.name)).subtracting(own)
+            let cues = words.subtracting(ordinals).isEmpty ? words : words.subtracting(ordinals)
             guard !cues.isEmpty else { return call }
             let at = tokens.indices.filter { if case .word(let w) = tokens[$0] { cues.contains(w) } else { false } }
             var best: (Int, Int)?
@@ -38,7 +40,12 @@ public enum NumberBinding {
                     if d <= reach, best.map({ d < $0.1 }) ?? true { best = (n, d) }
                 }
             }
-            guard let best else { return call }
+            guard var best else { return call }
+            // The model's own number, when it is as near, stays.
+            if let mine = tokens.indices.first(where: { tokens[$0] == .number(call.arguments[k].value.number ?? .nan) }),
+               at.contains(where: { abs($0 - mine) - 1 + (mine < $0 ? 1 : 0) <= best.1 }) {
+                best = (mine, best.1)
+            }
             nearest.append((k, best.0, best.1))
         }
         // Each number goes to one parameter.
@@ -51,6 +58,8 @@ public enum NumberBinding {
         }
         return out
     }
+
+    static let ordinals: Set<String> = ["first", "second", "third", "fourth", "fifth", "next", "last", "final", "finally"]
 
     enum Token: Equatable { case word(String), number(Double) }
 
@@ -76,5 +85,15 @@ public enum NumberBinding {
             i = j
         }
         return out
+    }
+}
+
+private extension ConfigValue {
+    var number: Double? {
+        switch self {
+        case .number(let d): d
+        case .integer(let i): Double(i)
+        default: nil
+        }
     }
 }

@@ -40,7 +40,8 @@ public struct Refusals {
             texts += world.obstacles.map { $0.name.replacingOccurrences(of: "_", with: " ") }
         }
         let words = Set(texts.flatMap { InstructionNormalizer.tokenize($0.replacingOccurrences(of: "_", with: " ")) }.map(Self.stem))
-        known = words.union(Self.english.map(Self.stem))
+        // Nouns that only describe ("the yellow fruit", "the green thing") name nothing missing: `References` resolves them.
+        known = words.union(Self.english.map(Self.stem)).union(References.vagueNouns.map(Self.stem))
         classOf = classes
         entityNames = (Array(classes.keys) + (world.map { Array($0.aliases.keys) } ?? [])).map { $0.split(separator: "_").map(String.init) }
         capabilities = Set(Self.capabilityVerbs.compactMap { group, verbs in verbs.contains { words.contains(Self.stem($0)) } ? group : nil })

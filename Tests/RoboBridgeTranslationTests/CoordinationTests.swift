@@ -74,3 +74,22 @@ struct CoordinationTests {
         #expect(Coordination.expanding([denver], instruction: "weather in Boston, Denver, Austin and Miami", robot: robot, limit: 2).count == 2)
     }
 }
+
+/// The real model with both mechanisms, on tool sets written for this test.
+@Suite("Coordination and binding with the real model")
+struct CoordinationModelTests {
+    @Test func listsGiveOneCallPerMemberAndNumbersTheirParameters() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "get_weather", "description": "Current weather in a city.", "parameters": {"type": "object", "properties": {
+                "city": {"type": "string", "description": "The city"}}, "required": ["city"]}},
+             {"name": "rectangle_area", "description": "Area of a rectangle.", "parameters": {"type": "object", "properties": {
+                "length": {"type": "number"}, "width": {"type": "number"}}, "required": ["length", "width"]}}]
+            """))
+        let t = try Translator(model: try TranslatorTests.model.get(), robot: robot, world: nil)
+        let weather = try t.translate("What is the weather like in Boston, Chicago and San Diego right now?")
+        #expect(weather.outcome == "ok")
+        #expect(weather.actions.map(\.description) == [#"get_weather(city="Boston")"#, #"get_weather(city="Chicago")"#, #"get_weather(city="San Diego")"#])
+        let area = try t.translate("Find the area of a rectangle whose width is 3 and whose length is 12")
+        #expect(area.actions.map(\.description) == ["rectangle_area(length=12, width=3)"])
+    }
+}

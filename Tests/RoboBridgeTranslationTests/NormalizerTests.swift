@@ -1,3 +1,4 @@
+import Foundation
 import RoboBridgeConfig
 import RoboBridgeDecoding
 import RoboBridgeTranslation
@@ -97,5 +98,54 @@ struct LexiconMechanismTests {
         for s in ["turn left", "go to the kitchen", "move 2", "say hi", "time to recharge"] {
             #expect(!rover.isUnrelated(rn.normalize(s)), "\(s)")
         }
+    }
+}
+
+/// References that describe instead of naming, resolved from the world file.
+@Suite("Descriptive references")
+struct ReferenceTests {
+    @Test func colorsRoomsAndSupportsFromTheApartment() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let n = InstructionNormalizer(robot: rover, world: world)
+        #expect(n.normalize("bring the yellow fruit to the coffee table") == "bring the banana to the coffee_table")
+        #expect(n.normalize("take the green thing to the kitchen") == "take the book to the kitchen")
+        #expect(n.normalize("go to the room with the sofa") == "go to living_room")  // an obstacle: the nearest place's room
+        #expect(n.normalize("go to the room where the dining table is") == "go to kitchen")
+        #expect(n.normalize("go to wherever the towel is") == "go to bathroom")
+        #expect(n.normalize("drive to where the keys are") == "drive to coffee_table")
+        // Several red objects (red_cup, apple), a color no object has, a noun that names: as written.
+        #expect(n.normalize("pick up the red thing") == "pick up the red thing")
+        #expect(n.normalize("pick up the purple thing") == "pick up the purple thing")
+        #expect(n.normalize("bring the blue mug") == "bring the blue_mug")
+        #expect(n.normalize("go to the room with the garage") == "go to the room with the garage")
+    }
+
+    @Test func anyWorldFile() throws {
+        let (arm, bench) = try load("arm", "workbench")
+        let n = InstructionNormalizer(robot: arm, world: bench)
+        #expect(n.normalize("put the blue part in the right bin") == "put the blue_block in the right_bin")
+        #expect(n.normalize("move the green piece onto the tray") == "move the green_gear onto the tray")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("garage-\(getpid()).yaml").path
+        try """
+            id: garage
+            description: A garage and a workshop.
+            places:
+              - {name: garage, room: garage, position: {x: 0, y: 0}}
+              - {name: workshop, room: workshop, position: {x: 10, y: 0}}
+            surfaces:
+              - {name: shelf, room: workshop, position: {x: 11, y: 1}}
+            objects:
+              - {name: wrench, on: shelf, color: orange}
+              - {name: oil_can, on: garage, color: green}
+            obstacles:
+              - {name: car, position: {x: 1, y: 1}, radius: 2}
+            robot_start: {place: garage, heading_deg: 0}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let rover = try load("rover", "apartment").0
+        let g = InstructionNormalizer(robot: rover, world: try ConfigLoader.loadWorld(file))
+        #expect(g.normalize("fetch the orange tool") == "fetch the wrench")
+        #expect(g.normalize("go to the room with the car") == "go to garage")
+        #expect(g.normalize("go to the room where the wrench is") == "go to workshop")
     }
 }

@@ -38,6 +38,14 @@ struct NumberBindingTests {
         // One parameter named, the other not.
         let t = call("triangle_area", [("base", .number(5)), ("height", .number(10))])
         #expect(NumberBinding.rebinding(t, instruction: "a triangle 10 tall with base 5", robot: robot) == t)
+        // An ordinal that orders the request's sentences is no cue ("Second, ...").
+        let notes = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "note_ratio", "parameters": {"properties": {"first_frequency": {"type": "number"}, "second_frequency": {"type": "number"}},
+              "required": ["first_frequency", "second_frequency"]}}]
+            """))
+        let ratio = call("note_ratio", [("first_frequency", .number(440)), ("second_frequency", .number(880))])
+        #expect(NumberBinding.rebinding(ratio, instruction: "First, the GCD of 48 and 36. Second, notes at 440 Hz and 880 Hz", robot: notes)
+            == ratio)
         // Names too far from any number.
         #expect(NumberBinding.rebinding(t, instruction: "base and height of the big triangle we drew yesterday: 10, 5", robot: robot) == t)
     }

@@ -1,0 +1,104 @@
+import Foundation
+import RoboBridgeConfig
+
+/// References that describe an entity instead of naming it, resolved from what the world file says of its
+/// entities — for any world: an object by its color when one object alone has it ("the yellow fruit", "the green
+/// thing"), a room by what is in it ("the room with the sofa", "the room where the dining table is"), a place by
+/// what is on it ("wherever the towel is"). A description that fits several entities, or none, stays as written
+/// (the model, and the refusals, see it).
+struct References: Sendable {
+    /// color → the objects of that color
+    private let colors: [String: [String]]
+    /// entity or obstacle name → the room it is in
+    private let rooms: [String: String]
+    /// room → the place that stands for it (the place named like the room, or the only place in it)
+    private let roomPlaces: [String: String]
+    /// object → what it is on
+    private let supports: [String: String]
+    /// Words of entity names: a noun that is one names, not describes ("the red block" is `red_block`'s business).
+    private let nameWords: Set<String>
+
+    /// Nouns that say nothing of what a thing is, and everyday kinds of things.
+    static let vagueNouns: Set<String> = ["thing", "things", "one", "item", "object", "part", "piece", "stuff", "fruit", "food", "toy",
+                                          "tool", "container", "device"]
+
+    init(_ world: World) {
+        colors = Dictionary(grouping: world.objects.filter { $0.color != nil }, by: { $0.color!.lowercased() }).mapValues { $0.map(\.name) }
+        var rooms: [String: String] = [:]
+        let located = world.places + world.surfaces + world.waypoints
+        for p in located { if let r = p.room { rooms[p.name] = r } }
+        var supports: [String: String] = [:]
+        for o in world.objects {
+            if case .on(let s) = o.location {
+                supports[o.name] = s
+                if let r = rooms[s] { rooms[o.name] = r }
+            }
+        }
+        // An obstacle is in the room of the nearest place that has one.
+        for o in world.obstacles {
+            let near = located.filter { $0.room != nil }.min { a, b in
+                hypot(a.position.x - o.position.x, a.position.y - o.position.y) < hypot(b.position.x - o.position.x, b.position.y - o.position.y)
+            }
+            if let r = near?.room { rooms[o.name] = r }
+        }
+        self.rooms = rooms
+        self.supports = supports
+        var roomPlaces: [String: String] = [:]
+        for r in Set(rooms.values) {
+            let inside = world.places.filter { $0.room == r }
+            if let named = inside.first(where: { $0.name == r }) ?? (inside.count == 1 ? inside.first : nil) { roomPlaces[r] = named.name }
+        }
+        self.roomPlaces = roomPlaces
+        nameWords = Set(world.entityNames.flatMap { $0.split(separator: "_").map(String.init) })
+    }
+
+    /// The tokens with described entities replaced by their names.
+    func resolve(_ t: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        func at(_ k: Int) -> String? { k < t.count ? t[k] : nil }
+        while i < t.count {
+            // "<color> <vague noun>" → the one object of that color.
+            if let objects = colors[t[i]], objects.count == 1, let noun = at(i + 1), Self.vagueNouns.contains(noun), !nameWords.contains(noun) {
+                out.append(objects[0])
+                i += 2
+                continue
+            }
+            // "room with (the) X", "room where (the) X is|are" → X's room.
+            if t[i] == "room", let (x, next) = thing(after: i + 1, t, joiners: ["with", "where", "containing", "that has"]),
+               let room = rooms[x], let place = roomPlaces[room] {
+                if out.last == "the" { out.removeLast() }
+                out.append(place)
+                i = next
+                continue
+            }
+            // "wherever (the) X is|are", "where (the) X is|are" (after a verb of motion) → what X is on.
+            if t[i] == "wherever" || t[i] == "where" && ["to", "go", "drive", "head", "move"].contains(out.last ?? ""),
+               let (x, next) = thing(after: i, t, joiners: [t[i]]), let support = supports[x] ?? rooms[x].flatMap({ roomPlaces[$0] }) {
+                out.append(support)
+                i = next
+                continue
+            }
+            out.append(t[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// After one of `joiners` at `i`: an optional article, an entity or obstacle name, an optional "is"/"are";
+    /// the name and the index after the phrase.
+    private func thing(after i: Int, _ t: [String], joiners: [String]) -> (String, Int)? {
+        var k = i
+        guard let joiner = joiners.first(where: { j in
+            let w = j.split(separator: " ").map(String.init)
+            return k + w.count <= t.count && Array(t[k..<(k + w.count)]) == w
+        }) else { return nil }
+        k += joiner.split(separator: " ").count
+        if k < t.count, ["the", "a", "an", "my", "your"].contains(t[k]) { k += 1 }
+        guard k < t.count, rooms[t[k]] != nil || supports[t[k]] != nil else { return nil }
+        let x = t[k]
+        k += 1
+        if k < t.count, ["is", "are", "sits", "stands"].contains(t[k]) { k += 1 }
+        return (x, k)
+    }
+}
