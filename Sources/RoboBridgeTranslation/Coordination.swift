@@ -2,12 +2,12 @@ import RoboBridgeConfig
 import RoboBridgeDecoding
 
 /// A request that lists several values of one kind where a call takes one ("the weather in Boston and San
-/// Francisco", "the diameter of a Proton and Neutron", "for Taylor Swift and Maroon 5, 20 and 15 minutes
+/// Francisco", "the diameter of a Proton and Neutron", "for Daft Punk and Blink 182, 30 and 45 minutes
 /// respectively") asks for one call per value. A small model writes the first call and stops; this finds the
 /// coordinated list each argument's value belongs to in the request's own characters and writes the other calls.
 ///
 /// A list is values joined by `,`, `and`, `, and` or `&`: numbers (a unit word may follow each: "5 moles and 3
-/// moles"), names (runs of capitalized words or words with digits: "Maroon 5", "New York City") or quoted phrases.
+/// moles"), names (runs of capitalized words or words with digits: "Blink 182", "New York City") or quoted phrases.
 /// Lists of lower-case words are not read (a verb cannot be told from a noun by its shape), nor a pair after
 /// "between" or "from" (a range: both ends belong to one call). Arguments from lists of the same length are
 /// expanded together, member by member; a call that already holds two members of a list is left as it is.
@@ -136,7 +136,7 @@ public enum Coordination {
             if start > 0, c[start - 1] == "$" { start -= 1 }
             let negative = start > 0 && c[start - 1] == "-" && (start == 1 || !(c[start - 2].isLetter || c[start - 2].isNumber))
             if negative { start -= 1 }
-            // A number after a capitalized word belongs to a name ("Maroon 5", "Windows 10"): no member of a list of numbers.
+            // A number after a capitalized word belongs to a name ("Blink 182", "Windows 10"): no member of a list of numbers.
             let previous = String(c[..<start]).split(separator: " ").last
             let named = start > 0 && c[start - 1] == " " && previous?.first?.isUppercase == true && previous?.last?.isLetter == true
             if let v = Double(digits), !named { out.append((negative ? -v : v, start..<j)) }
