@@ -8,8 +8,9 @@ import RoboBridgeDecoding
 ///
 /// A list is values joined by `,`, `and`, `, and` or `&`: numbers (a unit word may follow each: "5 moles and 3
 /// moles"), names (runs of capitalized words or words with digits: "Blink 182", "New York City") or quoted phrases.
-/// Lists of lower-case words are not read (a verb cannot be told from a noun by its shape), nor a pair after
-/// "between" or "from" (a range: both ends belong to one call). Arguments from lists of the same length are
+/// Lists of lower-case words are read one word per member when the value is one such word ("apples and oranges");
+/// not a pair after "between" or "from" (a range: both ends belong to one call). A follow-up clause ("Also for
+/// Denver.", "What about 221 and 7919?") asks for the last call again with its own values (`followingUp`). Arguments from lists of the same length are
 /// expanded together, member by member; a call that already holds two members of a list is left as it is.
 public enum Coordination {
     /// The coordinated list `value` is a member of in `text` (its members as written, in order), or nil.
@@ -23,18 +24,22 @@ public enum Coordination {
             from = r.upperBound
             let quote: Character? = r.lowerBound > 0 && "'\"".contains(c[r.lowerBound - 1]) && r.upperBound < c.count
                 && c[r.upperBound] == c[r.lowerBound - 1] ? c[r.lowerBound - 1] : nil
-            guard quote != nil || isName(v) else { continue }
+            // The members' shape: quoted phrases, names, or single lower-case words like the value ("apples and pears").
+            let shape: Shape
+            if let quote { shape = .quoted(quote) } else if isName(v) {
+                shape = .name(codes: value.count <= 4 && value.allSatisfy { $0.isUppercase || $0.isNumber })
+            } else if isWord(value) { shape = .word } else { continue }
             var members = [value]
             // Forward: separator, member, ... The last separator says whether this is a list ("and", "&").
             var end = r.upperBound + (quote == nil ? 0 : 1), lastJoins = true
-            while let (s, and) = separatorEnd(c, at: end), let m = item(c, at: s, quote: quote) {
+            while let (s, and) = separatorEnd(c, at: end), let m = item(c, at: s, shape: shape) {
                 members.append(String(c[m]))
                 end = m.upperBound + (quote == nil ? 0 : 1)
                 lastJoins = and
             }
             // Backward: ..., member, separator.
             var start = r.lowerBound - (quote == nil ? 0 : 1)
-            while let (s, and) = separatorStart(c, before: start), let m = itemBefore(c, endingAt: s, quote: quote) {
+            while let (s, and) = separatorStart(c, before: start), let m = itemBefore(c, endingAt: s, shape: shape) {
                 if members.count == 1 { lastJoins = and }
                 members.insert(String(c[m]), at: 0)
                 start = m.lowerBound - (quote == nil ? 0 : 1)
@@ -77,6 +82,100 @@ public enum Coordination {
             }
         }
         return Array(out.prefix(max(limit, calls.count)))
+    }
+
+    // MARK: - Follow-ups
+
+    /// Words that open a clause asking for the same again with other values ("Also for Denver.", "What about 221?",
+    /// "Do the same for India.", "Then convert 12 miles too.").
+    static let followUpOpeners: [[String]] = [["also"], ["and", "also"], ["what", "about"], ["how", "about"], ["and", "what", "about"],
+        ["do", "the", "same", "for"], ["same", "for"], ["the", "same", "for"], ["then"], ["and", "then"], ["and", "for"], ["now", "for"]]
+
+    /// `calls` with one more call per follow-up clause of the request: the last call again, with the clause's values
+    /// in place of its own — a name for its one name argument, a number for its one number argument (or for the
+    /// parameter the clause names next to the number), one call per member where the clause lists several. A clause
+    /// that opens otherwise, or whose values the calls already use, adds nothing.
+    public static func followingUp(_ calls: [ActionCall], instruction: String, robot: Robot, limit: Int) -> [ActionCall] {
+        guard var template = calls.last, let action = robot.action(named: template.name) else { return calls }
+        let clauses = Self.clauses(instruction)
+        guard clauses.count > 1 else { return calls }
+        var out = calls
+        let used = Set(calls.flatMap(\.arguments).map(\.value))
+        for (n, clause) in clauses.enumerated().dropFirst() {
+            let words = clause.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+            guard let opener = followUpOpeners.first(where: { words.starts(with: $0) }) ?? (words.suffix(1) == ["too"] ? [] : nil) else { continue }
+            let earlier = clauses[..<n].joined(separator: " ")
+            // A call that already took a value of this clause ("Palo Alto" → "Alto") is no template for it.
+            let taken = template.arguments.contains { a in
+                if case .string(let v) = a.value { clause.contains(v) && !earlier.contains(v) } else { false }
+            }
+            if taken { continue }
+            // The clause's values: numbers, and names (capitalized runs) after its opener.
+            let c = Array(clause)
+            let numbers = Self.numbers(c).map(\.value)
+            let names = nameRuns(c, skippingWords: opener.count)
+            var replacements: [[(Int, ConfigValue)]] = []
+            let nameArgs = template.arguments.indices.filter { k in
+                if case .string(let v) = template.arguments[k].value { isName(Array(v)) && v.first!.isLetter && earlier.contains(v) } else { false }
+            }
+            let numberArgs = template.arguments.indices.filter { k in
+                guard let p = action.parameter(named: template.arguments[k].name), p.list == nil else { return false }
+                return p.kind == .number || p.kind == .integer
+            }
+            if nameArgs.count == 1, !names.isEmpty, numbers.isEmpty || numberArgs.isEmpty {
+                replacements = names.map { [(nameArgs[0], .string($0))] }
+            } else if numberArgs.count == 1, !numbers.isEmpty, names.isEmpty || nameArgs.isEmpty {
+                let p = action.parameter(named: template.arguments[numberArgs[0]].name)!
+                replacements = numbers.map { v in [(numberArgs[0], p.kind == .integer ? (Int(exactly: v).map(ConfigValue.integer) ?? .number(v)) : .number(v))] }
+            }
+            for r in replacements where out.count < limit {
+                var call = template
+                for (k, v) in r { call.arguments[k].value = v }
+                guard !r.contains(where: { used.contains($0.1) }), action.problem(with: call, world: nil) == nil, !out.contains(call) else { continue }
+                out.append(call)
+            }
+            if let last = out.last { template = last }
+        }
+        return out
+    }
+
+    /// The request's sentences, and clauses joined by ", and also", "; ".
+    public static func clauses(_ text: String) -> [String] {
+        var out: [String] = []
+        var current = ""
+        let c = Array(text)
+        var i = 0
+        while i < c.count {
+            current.append(c[i])
+            let end = ".?!;".contains(c[i]) && (i + 1 == c.count || c[i + 1] == " ") && !(c[i] == "." && i > 0 && c[i - 1].isNumber && i + 1 < c.count && c[i + 1].isNumber)
+            let comma = c[i] == "," && String(c[(i + 1)...].prefix(10)).lowercased().hasPrefix(" and also")
+            if end || comma {
+                out.append(current.trimmingSpaces)
+                current = ""
+            }
+            i += 1
+        }
+        if !current.trimmingSpaces.isEmpty { out.append(current.trimmingSpaces) }
+        return out.filter { !$0.isEmpty }
+    }
+
+    /// The capitalized runs of a clause after its first `skippingWords` words, trimmed of punctuation.
+    private static func nameRuns(_ c: [Character], skippingWords: Int) -> [String] {
+        let words = String(c).split(separator: " ").map(String.init)
+        var out: [String] = [], run: [String] = []
+        for (i, w) in words.enumerated() {
+            var t = Substring(w), trailing = false
+            while let l = t.last, ",.;:!?)'\"".contains(l) { t = t.dropLast(); trailing = true }
+            while let f = t.first, "(\"'".contains(f) { t = t.dropFirst() }
+            let nameWord = i >= skippingWords && t.first?.isUppercase == true && t != "I"
+            if nameWord { run.append(String(t)) }
+            if !nameWord || trailing, !run.isEmpty {
+                out.append(run.joined(separator: " "))
+                run = []
+            }
+        }
+        if !run.isEmpty { out.append(run.joined(separator: " ")) }
+        return out
     }
 
     // MARK: - Values
@@ -231,11 +330,36 @@ public enum Coordination {
         return consumed ? (j, and) : nil
     }
 
-    /// The member starting at `i`: a quoted phrase when the list is quoted, else a name of at most five words.
-    private static func item(_ c: [Character], at i: Int, quote: Character?) -> Range<Int>? {
-        if let quote {
+    /// What a list's members look like, from the value found in it.
+    enum Shape {
+        case quoted(Character)
+        /// Names; `codes`: the value is a code ("BTC"), so codes are members (elsewhere "CA" qualifies a name).
+        case name(codes: Bool)
+        /// Single lower-case words.
+        case word
+    }
+
+    /// A single lower-case word that can be a value (not a function word, pronoun or adverb of a sentence).
+    private static func isWord(_ s: String) -> Bool {
+        !s.isEmpty && s.allSatisfy { $0.isLowercase || $0 == "-" } && s.count >= 3 && !notValues.contains(s)
+    }
+
+    private static let notValues: Set<String> = ["and", "the", "for", "with", "from", "into", "onto", "then", "also", "too", "them",
+        "they", "you", "your", "our", "their", "this", "that", "these", "those", "some", "all", "any", "each", "both", "more", "less",
+        "now", "here", "there", "please", "thanks", "get", "find", "show", "tell", "give", "make", "check", "look", "see", "let", "calculate"]
+
+    /// The member starting at `i`: a quoted phrase when the list is quoted, a word, or a name of at most five words.
+    private static func item(_ c: [Character], at i: Int, shape: Shape) -> Range<Int>? {
+        switch shape {
+        case .quoted(let quote):
             guard i < c.count, c[i] == quote, let close = c[(i + 1)...].firstIndex(of: quote), close > i + 1 else { return nil }
             return (i + 1)..<close
+        case .word:
+            var e = i
+            while e < c.count, c[e].isLetter || c[e] == "-" { e += 1 }
+            return e > i && isWord(String(c[i..<e])) && (e == c.count || !c[e].isNumber) ? i..<e : nil
+        case .name:
+            break
         }
         var j = i, end = i, words = 0
         while j < c.count, words < 5, c[j].isUppercase || c[j].isNumber {
@@ -248,22 +372,30 @@ public enum Coordination {
             if e < k { break }
             j = skipSpaces(c, k)
         }
-        return end > i && isMember(c[i..<end]) ? i..<end : nil
+        guard case .name(let codes) = shape else { return nil }
+        return end > i && isMember(c[i..<end], codes: codes) ? i..<end : nil
     }
 
     /// A name's words may be a list's member: not "I", nor a state's or country's code after a comma ("Berkeley,
     /// CA, and ...": qualifiers, not members).
-    private static func isMember(_ m: ArraySlice<Character>) -> Bool {
+    private static func isMember(_ m: ArraySlice<Character>, codes: Bool) -> Bool {
         let s = String(m)
         guard s.contains(where: \.isLetter), s != "I", !s.hasPrefix("I "), !s.hasPrefix("I'") else { return false }
-        return !(s.count <= 3 && s.allSatisfy(\.isUppercase))
+        return codes || !(s.count <= 3 && s.allSatisfy(\.isUppercase))
     }
 
     /// The member ending at `e` (exclusive): a quoted phrase or a name of at most five words.
-    private static func itemBefore(_ c: [Character], endingAt e: Int, quote: Character?) -> Range<Int>? {
-        if let quote {
+    private static func itemBefore(_ c: [Character], endingAt e: Int, shape: Shape) -> Range<Int>? {
+        switch shape {
+        case .quoted(let quote):
             guard e > 0, c[e - 1] == quote, let open = c[..<(e - 1)].lastIndex(of: quote), open < e - 2 else { return nil }
             return (open + 1)..<(e - 1)
+        case .word:
+            var k = e
+            while k > 0, c[k - 1].isLetter || c[k - 1] == "-" { k -= 1 }
+            return k < e && isWord(String(c[k..<e])) ? k..<e : nil
+        case .name:
+            break
         }
         var start = e, j = e, words = 0
         while j > 0, words < 5 {
@@ -276,7 +408,8 @@ public enum Coordination {
             while j > 0, c[j - 1] == " " { j -= 1 }
             if j > 0, c[j - 1] != " ", j < k, ",.;:!?".contains(c[j - 1]) { break }
         }
-        return start < e && isMember(c[start..<e]) ? start..<e : nil
+        guard case .name(let codes) = shape else { return nil }
+        return start < e && isMember(c[start..<e], codes: codes) ? start..<e : nil
     }
 
     /// Whether the word before `i` makes a pair a range ("between 1 and 1000", "from 2010 and 2020").

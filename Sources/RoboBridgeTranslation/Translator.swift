@@ -419,9 +419,14 @@ public final class Translator {
         let parsedPlan = PlanText.parse(text, robot: robot) ?? []
         // A tool set's numbers go to the parameters named next to them, and a call whose value the request lists with
         // others ("in Boston and Denver") is made once per value.
-        let calls = isToolSet ? Coordination.expanding(
-            ToolGrounding.droppingRepeats(parsedPlan, normalized: normalized).map { NumberBinding.rebinding($0, instruction: instruction, robot: robot) },
-            instruction: instruction, robot: robot, limit: robot.limits.maxPlanActions) : parsedPlan
+        // A follow-up clause ("Also for Denver.", "What about 221?") asks for the last call again with its values.
+        var calls = parsedPlan
+        if isToolSet {
+            let limit = robot.limits.maxPlanActions
+            calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map { NumberBinding.rebinding($0, instruction: instruction, robot: robot) }
+            calls = Coordination.expanding(calls, instruction: instruction, robot: robot, limit: limit)
+            calls = Coordination.followingUp(calls, instruction: instruction, robot: robot, limit: limit)
+        }
         if speculative, result.finished { planCache.remember(instruction: normalized, plan: text) }
         let decoded = monotonicMilliseconds()
         timing.prefillMs = result.stats.firstPassMs

@@ -18,6 +18,8 @@ struct CoordinationTests {
         #expect(Coordination.list(containing: "-2.5", in: "at $1,200, -2.5 & 7") == ["1200", "-2.5", "7"])
         #expect(Coordination.list(containing: "Rook Corner", in: "clubs 'Knight Gambit' and 'Rook Corner'") == ["Knight Gambit", "Rook Corner"])
         #expect(Coordination.list(containing: "Lakers", in: "scores of the Celtics and the Lakers") == ["Celtics", "Lakers"])
+        #expect(Coordination.list(containing: "beef", in: "recipes with chicken, beef & tofu") == ["chicken", "beef", "tofu"])  // one word each
+        #expect(Coordination.list(containing: "BTC", in: "What are BTC and ETH at?") == ["BTC", "ETH"])  // codes, when the value is one
     }
 
     @Test func whatIsNotAList() {
@@ -25,7 +27,7 @@ struct CoordinationTests {
         #expect(Coordination.list(containing: "1", in: "a random number between 1 and 100") == nil)  // a range
         #expect(Coordination.list(containing: "1800", in: "events between the years 1800 and 1900") == nil)
         #expect(Coordination.list(containing: "New York", in: "a restaurant in New York and suggest a hotel") == nil)  // a verb follows
-        #expect(Coordination.list(containing: "pasta", in: "recipes for pasta and salad") == nil)  // lower-case words are not read
+        #expect(Coordination.list(containing: "then", in: "go there and then come back") == nil)  // not a value
         #expect(Coordination.list(containing: "Boston", in: "the weather in Boston") == nil)
         #expect(Coordination.list(containing: "Boston", in: "from Boston and New York") == nil)  // a pair after "from"
         #expect(Coordination.list(containing: "Boston", in: "the weather in Boston, MA") == nil)  // a comma alone qualifies
@@ -34,6 +36,22 @@ struct CoordinationTests {
         #expect(Coordination.list(containing: "2", in: "at least 2 bedrooms and 3 bathrooms") == nil)  // units differ
         #expect(Coordination.list(containing: "5", in: "180 lbs, 5'11 tall") == nil)
         #expect(Coordination.list(containing: "2", in: "the vectors [1, 2, 3] and [4, 5, 6]") == nil)
+    }
+
+    @Test func followUpClausesAskForTheLastCallAgain() throws {
+        let robot = try tools()
+        let boston = ActionCall("weather.get", [.init("city", .string("Boston")), .init("days", .integer(3))])
+        func follow(_ s: String) -> [String] {
+            Coordination.followingUp([boston], instruction: s, robot: robot, limit: 8).map(\.description)
+        }
+        #expect(follow("The 3-day forecast for Boston? Also for Denver.") == [boston.description, #"weather.get(city="Denver", days=3)"#])
+        #expect(follow("Forecast for Boston, 3 days. What about Austin and El Paso?")
+            == [boston.description, #"weather.get(city="Austin", days=3)"#, #"weather.get(city="El Paso", days=3)"#])
+        #expect(follow("Forecast for Boston for 3 days. Then for 5 days.") == [boston.description, #"weather.get(city="Boston", days=5)"#])
+        // A clause that does not open as a follow-up, or repeats the values, adds nothing.
+        #expect(follow("Forecast for Boston for 3 days. Denver is nice.") == [boston.description])
+        #expect(follow("Forecast for Boston for 3 days. Also for Boston.") == [boston.description])
+        #expect(Coordination.clauses("Is 9.5 big? What about 7, and also 8; fine.") == ["Is 9.5 big?", "What about 7,", "and also 8;", "fine."])
     }
 
     func tools() throws -> Robot {
