@@ -351,6 +351,61 @@ public final class LexiconDrafter: Drafter {
         return out
     }
 
+    /// Which numbers of `words` (by their order among the numbers) go to which number parameter: the parameter whose
+    /// own words (its name and description, less the words its sibling parameters share) stand nearest the number, at
+    /// most four words away and not across "and" or a comma; a parameter described as "up" also reads "lift",
+    /// "raise", and "down", "lower" as negative; "minus" right before the number negates it. Ambiguous numbers are
+    /// left out.
+    static func axisBinding(_ action: Action, _ words: [String]) -> [Int: (parameter: String, negative: Bool)] {
+        let params = action.parameters.filter { ($0.kind == .number || $0.kind == .integer) && $0.list == nil }
+        guard params.count >= 2 else { return [:] }
+        let own = params.map { p in
+            Set(InstructionNormalizer.tokenize(p.name.replacingOccurrences(of: "_", with: " ") + " " + p.description)).subtracting(filler)
+        }
+        let shared = own.dropFirst().reduce(own[0]) { $0.intersection($1) }
+        var cues: [(positive: Set<String>, negative: Set<String>)] = own.map { ($0.subtracting(shared), []) }
+        for k in cues.indices {
+            for (dir, same, other) in directionWords where cues[k].positive.contains(dir) {
+                cues[k].positive.formUnion(same)
+                cues[k].negative.formUnion(other)
+            }
+            // Units and single letters that every parameter has are no cue; a unit of one parameter alone is.
+            cues[k].positive.subtract(["cm", "m", "mm", "deg", "s", "offset", "along", "by"])
+        }
+        var out: [Int: (parameter: String, negative: Bool)] = [:]
+        var taken = Set<String>()
+        var k = 0
+        for (i, w) in words.enumerated() where InstructionNormalizer.number(w) != nil {
+            defer { k += 1 }
+            var best: (param: Int, distance: Int, negative: Bool)?
+            var tie = false
+            for dir in [-1, 1] {
+                var j = i + dir, d = 1
+                while j >= 0, j < words.count, d <= 4, !["and", ",", "then"].contains(words[j]), InstructionNormalizer.number(words[j]) == nil {
+                    for (n, cue) in cues.enumerated() {
+                        let pos = cue.positive.contains(words[j]), neg = cue.negative.contains(words[j])
+                        guard pos || neg else { continue }
+                        if let b = best, b.distance == d, b.param != n { tie = true }
+                        if best == nil || d < best!.distance { best = (n, d, neg); tie = false }
+                    }
+                    j += dir
+                    d += 1
+                }
+            }
+            guard let b = best, !tie, !taken.contains(params[b.param].name) else { continue }
+            taken.insert(params[b.param].name)
+            let minus = i > 0 && ["minus", "negative"].contains(words[i - 1])
+            out[k] = (params[b.param].name, b.negative != minus)
+        }
+        return out
+    }
+
+    /// A direction a parameter's description may name, its everyday words, and the words of its opposite.
+    static let directionWords: [(String, Set<String>, Set<String>)] = [
+        ("up", ["lift", "raise", "higher", "upward", "upwards", "up"], ["down", "lower", "downward", "downwards"]),
+        ("down", ["lower", "down", "downward", "downwards"], ["lift", "raise", "higher", "upward", "upwards", "up"]),
+    ]
+
     /// The action the clause's words point to (action name words count double, description words
     /// once; a tie gives nothing), with its arguments from the clause.
     private func fromActionWords(_ text: String) -> [ActionCall]? {
@@ -366,7 +421,17 @@ public final class LexiconDrafter: Drafter {
         guard let (action, top) = scored.first, top >= 1, scored.count < 2 || scored[1].1 < top else { return nil }
         var call = ActionCall(action.name)
         var numberIndex = 0
+        // Numbers said next to a word that tells one number parameter from its siblings ("10 cm along x", "5 cm
+        // down", "lift the gripper 10 cm") go to it; the others fill the remaining parameters in order.
+        let bound = Self.axisBinding(action, words)
+        let free = numbers.indices.filter { bound[$0] == nil }.map { numbers[$0] }
+        var boundHere: [String: Double] = [:]
+        for (k, b) in bound { boundHere[b.parameter] = b.negative ? -numbers[k] : numbers[k] }
         for p in action.parameters {
+            if let v = boundHere[p.name] {
+                call.arguments.append(.init(p.name, p.kind == .integer ? .integer(Int(v)) : .number(v)))
+                continue
+            }
             switch p.kind {
             case .enum where p.list != nil:
                 // An array of names: every one the instruction mentions, in its order.
@@ -385,8 +450,8 @@ public final class LexiconDrafter: Drafter {
                 numberIndex = numbers.count
                 if !rest.isEmpty { call.arguments.append(.init(p.name, .list(rest))) }
             case .number, .integer:
-                if numberIndex < numbers.count {
-                    var v = numbers[numberIndex]
+                if numberIndex < free.count {
+                    var v = free[numberIndex]
                     numberIndex += 1
                     if !negativeWords(action, p).isDisjoint(with: set) { v = -v }
                     call.arguments.append(.init(p.name, p.kind == .integer ? .integer(Int(v)) : .number(v)))
@@ -443,11 +508,15 @@ public final class LexiconDrafter: Drafter {
             }
             // "visit the kitchen, the garage and the office": one call whose array takes what the clauses
             // name, rather than a call per clause.
-            if let whole = fromActionWords(instruction),
-               whole.contains(where: { $0.arguments.contains { if case .list(let items) = $0.value { items.count > 1 } else { false } } }) {
+            let whole = fromActionWords(instruction)
+            if let whole, whole.contains(where: { $0.arguments.contains { if case .list(let items) = $0.value { items.count > 1 } else { false } } }) {
                 out.append(whole)
             } else if !plan.isEmpty {
                 out.append(plan)
+            } else if let whole, whole.count == 1, analyse(instruction).numbers.count >= 2,
+                      analyse(instruction).numbers.allSatisfy({ n in whole[0].arguments.contains { $0.value.numeric.map { abs(abs($0) - n) < 1e-9 } ?? false } }) {
+                // "10 cm along x and 5 cm down": the clauses are one call's numbers, not calls of their own.
+                out.append(whole)
             }
         }
         out = out.map(withPrerequisites)

@@ -33,3 +33,21 @@ struct LexiconTests {
         #expect(parse("tell me a joke about cats").isEmpty)
     }
 }
+
+/// Numbers said next to a word that tells one parameter from its siblings go to that parameter.
+@Suite("Lexicon: numbers by the words next to them")
+struct AxisBindingTests {
+    @Test func axesAndDirectionsFromTheDescriptions() throws {
+        let (arm, bench) = try load("arm", "workbench")
+        let normalizer = InstructionNormalizer(robot: arm, world: bench)
+        let lexicon = LexiconDrafter(robot: arm, world: bench, examples: []) { _ in [] }
+        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        // The arm's file: dx_cm "Offset along x.", dy_cm "... along y.", dz_cm "... along z (up)."
+        #expect(parse("raise the gripper 10 centimetres") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=10)"])
+        #expect(parse("lower the gripper by 2 inches") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-5.08)"])
+        #expect(parse("shift the gripper minus fifteen centimetres in y") == ["move_gripper(dx_cm=0, dy_cm=-15, dz_cm=0)"])
+        #expect(parse("move the gripper 10 cm along x and 5 cm down") == ["move_gripper(dx_cm=10, dy_cm=0, dz_cm=-5)"])
+        // Nothing tells the numbers apart: in the parameters' order.
+        #expect(parse("move the gripper by 1, 2 and 3 cm") == ["move_gripper(dx_cm=1, dy_cm=2, dz_cm=3)"])
+    }
+}
