@@ -72,7 +72,10 @@ public struct InstructionNormalizer: Sendable {
         tokens = Self.numbers(tokens)
         tokens = convertUnits(tokens)
         tokens = canonicalEntities(tokens)
-        if let references { tokens = references.resolve(tokens) }
+        if let references {
+            tokens = references.resolve(tokens)
+            tokens = references.placement(tokens) ?? tokens
+        }
         return tokens.joined(separator: " ").replacingSpaceBeforePunctuation()
     }
 

@@ -17,6 +17,9 @@ struct References: Sendable {
     private let supports: [String: String]
     /// Words of entity names: a noun that is one names, not describes ("the red block" is `red_block`'s business).
     private let nameWords: Set<String>
+    /// The world's objects, and the places and surfaces an object can be put on or in.
+    private let objects: Set<String>
+    private let places: Set<String>
 
     /// Nouns that say nothing of what a thing is, and everyday kinds of things.
     static let vagueNouns: Set<String> = ["thing", "things", "one", "item", "object", "part", "piece", "stuff", "fruit", "food", "toy",
@@ -50,7 +53,33 @@ struct References: Sendable {
         }
         self.roomPlaces = roomPlaces
         nameWords = Set(world.entityNames.flatMap { $0.split(separator: "_").map(String.init) })
+        objects = Set(world.objects.map(\.name))
+        places = Set((world.places + world.surfaces).map(\.name))
     }
+
+    /// A request that says where an object should be instead of asking to put it there ("the phone should be on the
+    /// kitchen counter", "it would be great if the towel were in the bedroom", "the mug belongs on the coffee table"),
+    /// as the request to put it there: "put the phone on the kitchen_counter". What follows the place is kept when it
+    /// goes on with another request ("and then ...") and dropped otherwise (", not on the nightstand").
+    func placement(_ t: [String]) -> [String]? {
+        for (i, w) in t.enumerated() where objects.contains(w) {
+            var k = i + 1, said = false
+            while k < t.count, k <= i + 4, Self.placementWords.contains(t[k]) { said = true; k += 1 }
+            guard said, k + 1 < t.count, ["on", "in", "onto", "into", "at"].contains(t[k]) else { continue }
+            var j = k + 1
+            if t[j] == "the" { j += 1 }
+            guard j < t.count, places.contains(t[j]) else { continue }
+            var rest = Array(t[(j + 1)...])
+            if rest.first == "," { rest.removeFirst() }
+            let goesOn = rest.first.map { ["and", "then"].contains($0) } ?? false
+            return ["put", "the", w, t[k], "the", t[j]] + (goesOn ? rest : [])
+        }
+        return nil
+    }
+
+    /// Words that say where a thing should be rather than ask for an action.
+    static let placementWords: Set<String> = ["should", "belongs", "belong", "goes", "were", "was", "be", "must", "needs", "need", "to",
+                                              "ought", "is", "are", "supposed", "really"]
 
     /// The tokens with described entities replaced by their names.
     func resolve(_ t: [String]) -> [String] {

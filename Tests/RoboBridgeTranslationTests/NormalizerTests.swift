@@ -120,6 +120,19 @@ struct ReferenceTests {
         #expect(n.normalize("go to the room with the garage") == "go to the room with the garage")
     }
 
+    @Test func whereAThingShouldBeIsARequestToPutItThere() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let n = InstructionNormalizer(robot: rover, world: world)
+        #expect(n.normalize("the phone should be on the kitchen counter, not on the nightstand") == "put the phone on the kitchen_counter")
+        #expect(n.normalize("it would be great if the towel were in the bedroom") == "put the towel in the bedroom")
+        #expect(n.normalize("the mug belongs on the coffee table and then go to the kitchen")
+            == "put the blue_mug on the coffee_table and then go to the kitchen")
+        // Not where a thing should be: as written.
+        #expect(n.normalize("find the phone near the bedroom") == "find the phone near the bedroom")
+        #expect(n.normalize("put the phone on the coffee table") == "put the phone on the coffee_table")
+        #expect(n.normalize("the laptop should be on the desk") == "the laptop should be on the desk")
+    }
+
     @Test func anyWorldFile() throws {
         let (arm, bench) = try load("arm", "workbench")
         let n = InstructionNormalizer(robot: arm, world: bench)
