@@ -10,8 +10,9 @@ import RoboBridgeDecoding
 /// moles"), names (runs of capitalized words or words with digits: "Blink 182", "New York City") or quoted phrases.
 /// Lists of lower-case words are read one word per member when the value is one such word ("apples and oranges");
 /// not a pair after "between" or "from" (a range: both ends belong to one call). A follow-up clause ("Also for
-/// Denver.", "What about 221 and 7919?") asks for the last call again with its own values (`followingUp`). Arguments from lists of the same length are
-/// expanded together, member by member; a call that already holds two members of a list is left as it is.
+/// Denver.", "What about 221 and 7919?") asks for the last call again with its own values (`followingUp`).
+/// Arguments from lists of the same length are expanded together, member by member; a call that already holds two
+/// members of a list is left as it is.
 public enum Coordination {
     /// The coordinated list `value` is a member of in `text` (its members as written, in order), or nil.
     public static func list(containing value: String, in text: String) -> [String]? {
@@ -126,12 +127,15 @@ public enum Coordination {
                 replacements = names.map { [(nameArgs[0], .string($0))] }
             } else if numberArgs.count == 1, !numbers.isEmpty, names.isEmpty || nameArgs.isEmpty {
                 let p = action.parameter(named: template.arguments[numberArgs[0]].name)!
-                replacements = numbers.map { v in [(numberArgs[0], p.kind == .integer ? (Int(exactly: v).map(ConfigValue.integer) ?? .number(v)) : .number(v))] }
+                replacements = numbers.map { v in
+                    [(numberArgs[0], p.kind == .integer ? (Int(exactly: v).map(ConfigValue.integer) ?? .number(v)) : .number(v))]
+                }
             }
             for r in replacements where out.count < limit {
                 var call = template
                 for (k, v) in r { call.arguments[k].value = v }
-                guard !r.contains(where: { used.contains($0.1) }), action.problem(with: call, world: nil) == nil, !out.contains(call) else { continue }
+                guard !r.contains(where: { used.contains($0.1) }), action.problem(with: call, world: nil) == nil,
+                      !out.contains(call) else { continue }
                 out.append(call)
             }
             if let last = out.last { template = last }
@@ -147,7 +151,9 @@ public enum Coordination {
         var i = 0
         while i < c.count {
             current.append(c[i])
-            let end = ".?!;".contains(c[i]) && (i + 1 == c.count || c[i + 1] == " ") && !(c[i] == "." && i > 0 && c[i - 1].isNumber && i + 1 < c.count && c[i + 1].isNumber)
+            // A sentence ends at ".?!;" before a space or the end ("9.5" is a number, not two sentences).
+            let decimal = c[i] == "." && i > 0 && c[i - 1].isNumber && i + 1 < c.count && c[i + 1].isNumber
+            let end = ".?!;".contains(c[i]) && (i + 1 == c.count || c[i + 1] == " ") && !decimal
             let comma = c[i] == "," && String(c[(i + 1)...].prefix(10)).lowercased().hasPrefix(" and also")
             if end || comma {
                 out.append(current.trimmingSpaces)
