@@ -62,8 +62,9 @@ public enum Coordination {
         }
         for call in calls {
             var lists: [(argument: Int, members: [ConfigValue])] = []
+            let action = robot.action(named: call.name)
             for (k, a) in call.arguments.enumerated() {
-                guard let param = robot.action(named: call.name)?.parameter(named: a.name), param.list == nil,
+                guard let param = action?.parameter(named: a.name), param.list == nil,
                       let shown = text(of: a.value), let members = list(containing: shown, in: instruction), !cuts(members) else { continue }
                 let values = members.compactMap { value($0, like: a.value, param: param) }
                 guard values.count == members.count else { continue }

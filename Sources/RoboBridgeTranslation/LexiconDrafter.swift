@@ -513,10 +513,11 @@ public final class LexiconDrafter: Drafter {
                 out.append(whole)
             } else if !plan.isEmpty {
                 out.append(plan)
-            } else if let whole, whole.count == 1, analyse(instruction).numbers.count >= 2,
-                      analyse(instruction).numbers.allSatisfy({ n in whole[0].arguments.contains { $0.value.numeric.map { abs(abs($0) - n) < 1e-9 } ?? false } }) {
+            } else if let whole, whole.count == 1 {
                 // "10 cm along x and 5 cm down": the clauses are one call's numbers, not calls of their own.
-                out.append(whole)
+                let numbers = analyse(instruction).numbers
+                let used = numbers.allSatisfy { n in whole[0].arguments.contains { $0.value.numeric.map { abs(abs($0) - n) < 1e-9 } ?? false } }
+                if numbers.count >= 2, used { out.append(whole) }
             }
         }
         out = out.map(withPrerequisites)

@@ -34,16 +34,15 @@ public enum NumberBinding {
             for (n, t) in tokens.enumerated() {
                 guard case .number(let v) = t, p.problem(with: p.kind == .integer ? .integer(Int(exactly: v) ?? .min) : .number(v), world: nil) == nil
                 else { continue }
-                // Words between the name and the number; a number after its name ("radius 5") before one ahead of it.
                 for a in at {
-                    let d = abs(a - n) - 1 + (n < a ? 1 : 0)
+                    let d = distance(name: a, number: n)
                     if d <= reach, best.map({ d < $0.1 }) ?? true { best = (n, d) }
                 }
             }
             guard var best else { return call }
             // The model's own number, when it is as near, stays.
-            if let mine = tokens.indices.first(where: { tokens[$0] == .number(call.arguments[k].value.number ?? .nan) }),
-               at.contains(where: { abs($0 - mine) - 1 + (mine < $0 ? 1 : 0) <= best.1 }) {
+            if let mine = tokens.indices.first(where: { tokens[$0] == .number(call.arguments[k].value.numeric ?? .nan) }),
+               at.contains(where: { distance(name: $0, number: mine) <= best.1 }) {
                 best = (mine, best.1)
             }
             nearest.append((k, best.0, best.1))
@@ -58,6 +57,10 @@ public enum NumberBinding {
         }
         return out
     }
+
+    /// Words between a parameter's name and a number, tokens apart; a number after its name ("radius 5") comes before
+    /// one ahead of it ("5 radius").
+    private static func distance(name a: Int, number n: Int) -> Int { abs(a - n) - 1 + (n < a ? 1 : 0) }
 
     static let ordinals: Set<String> = ["first", "second", "third", "fourth", "fifth", "next", "last", "final", "finally"]
 
@@ -85,15 +88,5 @@ public enum NumberBinding {
             i = j
         }
         return out
-    }
-}
-
-private extension ConfigValue {
-    var number: Double? {
-        switch self {
-        case .number(let d): d
-        case .integer(let i): Double(i)
-        default: nil
-        }
     }
 }

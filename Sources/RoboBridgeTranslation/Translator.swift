@@ -417,9 +417,9 @@ public final class Translator {
         let text = String(decoding: result.bytes, as: UTF8.self)
         // A tool set's identical calls are one call (robots stream calls as they come: repetition is theirs to stop in decoding).
         let parsedPlan = PlanText.parse(text, robot: robot) ?? []
-        // A tool set's numbers go to the parameters named next to them, and a call whose value the request lists with
-        // others ("in Boston and Denver") is made once per value.
-        // A follow-up clause ("Also for Denver.", "What about 221?") asks for the last call again with its values.
+        // A tool set's numbers go to the parameters named next to them; a call whose value the request lists with
+        // others ("in Boston and Denver") is made once per value; a follow-up clause ("Also for Denver.", "What about
+        // 221?") asks for the last call again with its values.
         var calls = parsedPlan
         if isToolSet {
             let limit = robot.limits.maxPlanActions
