@@ -31,16 +31,18 @@ public enum Coordination {
                 shape = .name(codes: value.count <= 4 && value.allSatisfy { $0.isUppercase || $0.isNumber })
             } else if isWord(value) { shape = .word } else { continue }
             var members = [value]
+            // A preposition before the value may come again before each member ("by Agatha Christie and by Stephen King").
+            let lead = leadWord(c, before: r.lowerBound - (quote == nil ? 0 : 1))
             // Forward: separator, member, ... The last separator says whether this is a list ("and", "&").
             var end = r.upperBound + (quote == nil ? 0 : 1), lastJoins = true
-            while let (s, and) = separatorEnd(c, at: end), let m = item(c, at: s, shape: shape) {
+            while let (s, and) = separatorEnd(c, at: end, lead: lead), let m = item(c, at: s, shape: shape) {
                 members.append(String(c[m]))
                 end = m.upperBound + (quote == nil ? 0 : 1)
                 lastJoins = and
             }
             // Backward: ..., member, separator.
             var start = r.lowerBound - (quote == nil ? 0 : 1)
-            while let (s, and) = separatorStart(c, before: start), let m = itemBefore(c, endingAt: s, shape: shape) {
+            while let (s, and) = separatorStart(c, before: start, lead: lead), let m = itemBefore(c, endingAt: s, shape: shape) {
                 if members.count == 1 { lastJoins = and }
                 members.insert(String(c[m]), at: 0)
                 start = m.lowerBound - (quote == nil ? 0 : 1)
@@ -64,8 +66,11 @@ public enum Coordination {
             var lists: [(argument: Int, members: [ConfigValue])] = []
             let action = robot.action(named: call.name)
             for (k, a) in call.arguments.enumerated() {
-                guard let param = action?.parameter(named: a.name), param.list == nil,
-                      let shown = text(of: a.value), let members = list(containing: shown, in: instruction), !cuts(members) else { continue }
+                guard let param = action?.parameter(named: a.name), param.list == nil, let shown = text(of: a.value) else { continue }
+                // A value that holds a whole list ("AAPL, MSFT and AMZN", "technology, sports, and politics") is that
+                // list, unless the parameter takes several things in one text (a plural name, "comma-separated").
+                let inner = takesOne(param) ? innerList(shown) : nil
+                guard let members = inner ?? list(containing: shown, in: instruction), inner != nil || !cuts(members) else { continue }
                 let values = members.compactMap { value($0, like: a.value, param: param) }
                 guard values.count == members.count else { continue }
                 // A call holding two members of a list already uses the list itself ("the GCD of 96 and 128").
@@ -84,6 +89,32 @@ public enum Coordination {
             }
         }
         return Array(out.prefix(max(limit, calls.count)))
+    }
+
+    /// The list a value holds whole: a comma in it, and a list (of `list(containing:in:)`'s shapes) that ends it.
+    static func innerList(_ value: String) -> [String]? {
+        guard value.contains(",") else { return nil }
+        var last = Substring(value)
+        if let r = value.range(of: " and ", options: .backwards), let k = value.range(of: ",", options: .backwards) {
+            last = value[max(r.upperBound, k.upperBound)...]
+        } else if let r = value.range(of: " and ", options: .backwards) ?? value.range(of: ",", options: .backwards) {
+            last = value[r.upperBound...]
+        }
+        var member = String(last).trimmingSpaces
+        if member.hasPrefix("and ") { member = String(member.dropFirst(4)).trimmingSpaces }
+        if member.hasPrefix("the ") { member = String(member.dropFirst(4)) }
+        while let l = member.last, ",.;:!?)'\"".contains(l) { member.removeLast() }
+        guard !member.isEmpty, let members = list(containing: member, in: value), members.count >= 2, members.last == member else { return nil }
+        return members
+    }
+
+    /// Whether a text parameter takes one thing: not a plural name ("ingredients") nor a description of several
+    /// ("comma-separated", "list of").
+    static func takesOne(_ param: Parameter) -> Bool {
+        let last = param.name.split(whereSeparator: { !$0.isLetter }).last.map { $0.lowercased() } ?? ""
+        let plural = last.count > 3 && last.hasSuffix("s") && !last.hasSuffix("ss") && !last.hasSuffix("us") && !last.hasSuffix("is")
+        let d = param.description.lowercased()
+        return !plural && !d.contains("separated") && !d.contains("list of") && !d.contains("multiple")
     }
 
     // MARK: - Follow-ups
@@ -243,8 +274,11 @@ public enum Coordination {
             let negative = start > 0 && c[start - 1] == "-" && (start == 1 || !(c[start - 2].isLetter || c[start - 2].isNumber))
             if negative { start -= 1 }
             // A number after a capitalized word belongs to a name ("Blink 182", "Windows 10"): no member of a list of numbers.
-            let previous = String(c[..<start]).split(separator: " ").last
-            let named = start > 0 && c[start - 1] == " " && previous?.first?.isUppercase == true && previous?.last?.isLetter == true
+            // (Not the first word of a sentence: "Convert 100 USD".)
+            let earlier = String(c[..<start]).split(separator: " ")
+            let previous = earlier.last
+            let opensSentence = earlier.count == 1 || earlier.dropLast().last.map { w in ".?!".contains(w.last!) } == true
+            let named = start > 0 && c[start - 1] == " " && previous?.first?.isUppercase == true && previous?.last?.isLetter == true && !opensSentence
             if let v = Double(digits), !named { out.append((negative ? -v : v, start..<j)) }
             i = j
         }
@@ -254,7 +288,9 @@ public enum Coordination {
     private static func numberList(_ v: Double, _ c: [Character]) -> [String]? {
         let found = numbers(c)
         for (n, x) in found.enumerated() where x.value == v {
-            func join(_ k: Int) -> (unit: String, and: Bool)? { joins(c, found[k].range.upperBound, found[k + 1].range.lowerBound) }
+            func join(_ k: Int) -> (unit: String, and: Bool)? {
+                joins(c, found[k].range.upperBound, found[k + 1].range.lowerBound, lead: leadWord(c, before: found[k].range.lowerBound))
+            }
             // Members share their unit word, when both have one ("2 bedrooms and 3 bathrooms" is no list).
             func unit(_ k: Int) -> String {
                 var j = found[k].range.upperBound
@@ -280,12 +316,13 @@ public enum Coordination {
 
     /// Whether the characters between two numbers join them into a list — a unit word may follow the first
     /// ("5 moles and 3", "10m, 5m") — with the unit and whether the separator has "and" or "&".
-    private static func joins(_ c: [Character], _ from: Int, _ to: Int) -> (unit: String, and: Bool)? {
+    private static func joins(_ c: [Character], _ from: Int, _ to: Int, lead: String? = nil) -> (unit: String, and: Bool)? {
         var between = String(c[from..<to]).trimmingSpaces
         if between.hasSuffix("$") { between = String(between.dropLast()).trimmingSpaces }
+        if let lead, between.lowercased().hasSuffix(" " + lead) { between = String(between.dropLast(lead.count)).trimmingSpaces }
         func separator(_ s: String) -> Bool? {
             let s = s.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            return separators.contains(s) ? s.contains("and") || s.contains("&") : nil
+            return separators.contains(s) ? s != "," : nil
         }
         if let and = separator(between) { return ("", and) }
         let unit = String(between.prefix { $0.isLetter || "°%/²³".contains($0) })
@@ -293,7 +330,7 @@ public enum Coordination {
         return (unit, and)
     }
 
-    private static let separators: Set<String> = [",", ", and", ",and", "and", "&", ", &"]
+    private static let separators: Set<String> = [",", ", and", ",and", "and", "&", ", &", "versus", "vs", "vs."]
 
     // MARK: - Names
 
@@ -304,28 +341,50 @@ public enum Coordination {
 
     /// Where a separator starting at `i` (after spaces) ends, with the spaces after it and an article, and
     /// whether it has "and" or "&".
-    private static func separatorEnd(_ c: [Character], at i: Int) -> (Int, Bool)? {
+    private static func separatorEnd(_ c: [Character], at i: Int, lead: String? = nil) -> (Int, Bool)? {
         var j = skipSpaces(c, i), consumed = false, and = false
         if j < c.count, c[j] == "," { j = skipSpaces(c, j + 1); consumed = true }
-        for word in ["and", "&"] where hasWord(c, word, at: j) {
+        for word in joiners where hasWord(c, word, at: j) {
             j = skipSpaces(c, j + word.count)
             consumed = true
             and = true
             break
         }
         guard consumed else { return nil }
+        if let lead, hasWord(c, lead, at: j) { j = skipSpaces(c, j + lead.count) }
         if hasWord(c, "the", at: j) { j = skipSpaces(c, j + 3) }
         return (j, and)
     }
 
+    /// Words that join the last member of a list ("and", "&"; "versus" compares members, one call each).
+    private static let joiners = ["and", "&", "versus", "vs.", "vs"]
+
+    /// Prepositions that may come again before each member of a list ("in 2000 and in 2020", "to London and to Tokyo").
+    private static let leads: Set<String> = ["in", "for", "by", "to", "at", "on", "of", "from", "with", "about", "near", "into"]
+
+    /// The preposition right before `i` (spaces between), if any.
+    private static func leadWord(_ c: [Character], before i: Int) -> String? {
+        var j = i
+        while j > 0, c[j - 1] == " " { j -= 1 }
+        var k = j
+        while k > 0, c[k - 1].isLetter { k -= 1 }
+        guard k < j, k == 0 || c[k - 1] == " " else { return nil }
+        let w = String(c[k..<j]).lowercased()
+        return leads.contains(w) ? w : nil
+    }
+
     /// Where a separator ending at `i` (before spaces) starts, with an article before `i`, and whether it has
     /// "and" or "&".
-    private static func separatorStart(_ c: [Character], before i: Int) -> (Int, Bool)? {
+    private static func separatorStart(_ c: [Character], before i: Int, lead: String? = nil) -> (Int, Bool)? {
         var j = i
         if j >= 4, String(c[(j - 4)..<j]) == "the " { j -= 4 }
+        if let lead, j >= lead.count + 1, String(c[(j - lead.count - 1)..<j]).lowercased() == lead + " ",
+           j == lead.count + 1 || c[j - lead.count - 2] == " " {
+            j -= lead.count + 1
+        }
         while j > 0, c[j - 1] == " " { j -= 1 }
         var consumed = false, and = false
-        for word in ["and", "&"] where j >= word.count && String(c[(j - word.count)..<j]) == word
+        for word in joiners where j >= word.count && String(c[(j - word.count)..<j]) == word
             && (j == word.count || c[j - word.count - 1] == " ") {
             j -= word.count
             consumed = true
@@ -388,6 +447,8 @@ public enum Coordination {
     private static func isMember(_ m: ArraySlice<Character>, codes: Bool) -> Bool {
         let s = String(m)
         guard s.contains(where: \.isLetter), s != "I", !s.hasPrefix("I "), !s.hasPrefix("I'") else { return false }
+        // "75 USD" is an amount and a code, not a name.
+        if let first = s.split(separator: " ").first, first.allSatisfy(\.isNumber), s.contains(" ") { return false }
         return codes || !(s.count <= 3 && s.allSatisfy(\.isUppercase))
     }
 

@@ -147,8 +147,13 @@ public enum ToolGrounding {
             for p in g.calls[c].params.indices { g.calls[c].params[p].kind = ground(g.calls[c].params[p].kind) }
             guard let action = robot.action(named: String(decoding: g.calls[c].name, as: UTF8.self)) else { continue }
             let own = Set(contentWords(action.name + " " + action.description))
+            // Numbers the required parameters cannot all take go somewhere: optional number parameters stay ("the
+            // population of Brazil in 2000": `year`).
+            let requiredNumbers = action.parameters.filter { $0.required && ($0.kind == .number || $0.kind == .integer) }.count
+            let spareNumbers = written(instruction).count > requiredNumbers
             g.calls[c].params.removeAll { p in
                 guard !p.required, let param = action.parameter(named: String(decoding: p.name, as: UTF8.self)) else { return false }
+                if spareNumbers, param.kind == .number || param.kind == .integer, param.list == nil { return false }
                 let words = Set(contentWords(param.name + " " + param.description)).subtracting(own)
                 return !words.isEmpty && words.isDisjoint(with: request)
             }

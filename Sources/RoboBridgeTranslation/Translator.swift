@@ -424,6 +424,7 @@ public final class Translator {
         if isToolSet {
             let limit = robot.limits.maxPlanActions
             calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map { NumberBinding.rebinding($0, instruction: instruction, robot: robot) }
+            calls = Coordination.repeatingGroups(calls, instruction: instruction, robot: robot, limit: limit)
             calls = Coordination.expanding(calls, instruction: instruction, robot: robot, limit: limit)
             calls = Coordination.followingUp(calls, instruction: instruction, robot: robot, limit: limit)
         }

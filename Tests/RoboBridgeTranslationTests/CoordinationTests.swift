@@ -20,6 +20,13 @@ struct CoordinationTests {
         #expect(Coordination.list(containing: "Lakers", in: "scores of the Celtics and the Lakers") == ["Celtics", "Lakers"])
         #expect(Coordination.list(containing: "beef", in: "recipes with chicken, beef & tofu") == ["chicken", "beef", "tofu"])  // one word each
         #expect(Coordination.list(containing: "BTC", in: "What are BTC and ETH at?") == ["BTC", "ETH"])  // codes, when the value is one
+        // The preposition before the first member may come again before the others; "versus" compares members.
+        #expect(Coordination.list(containing: "Coldplay", in: "songs by Adele and by Coldplay") == ["Adele", "Coldplay"])
+        #expect(Coordination.list(containing: "Lisbon", in: "flights to Lisbon, to Oslo and to Riga") == ["Lisbon", "Oslo", "Riga"])
+        #expect(Coordination.list(containing: "2010", in: "the GDP of Peru in 1990 and in 2010") == ["1990", "2010"])
+        #expect(Coordination.list(containing: "20", in: "a mortgage over 20 years versus 30 years") == ["20", "30"])
+        // The first word of a sentence is no name a number belongs to.
+        #expect(Coordination.list(containing: "40", in: "Convert 40 and 60 meters to feet") == ["40", "60"])
     }
 
     @Test func whatIsNotAList() {
@@ -36,6 +43,8 @@ struct CoordinationTests {
         #expect(Coordination.list(containing: "2", in: "at least 2 bedrooms and 3 bathrooms") == nil)  // units differ
         #expect(Coordination.list(containing: "5", in: "180 lbs, 5'11 tall") == nil)
         #expect(Coordination.list(containing: "2", in: "the vectors [1, 2, 3] and [4, 5, 6]") == nil)
+        #expect(Coordination.list(containing: "Adele", in: "songs by Adele and for Coldplay") == nil)  // another preposition
+        #expect(Coordination.list(containing: "GBP", in: "Convert 40 GBP to CAD, and 75 GBP to CHF") == nil)  // "75 GBP" is no name
     }
 
     @Test func followUpClausesAskForTheLastCallAgain() throws {
@@ -59,7 +68,13 @@ struct CoordinationTests {
             [{"name": "weather.get", "parameters": {"properties": {"city": {"type": "string"}, "days": {"type": "integer"}}, "required": ["city"]}},
              {"name": "play", "parameters": {"properties": {"artist": {"type": "string"}, "minutes": {"type": "integer"}}, "required": ["artist"]}},
              {"name": "gcd", "parameters": {"properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "required": ["a", "b"]}},
-             {"name": "mean", "parameters": {"properties": {"xs": {"type": "array", "items": {"type": "number"}}}, "required": ["xs"]}}]
+             {"name": "mean", "parameters": {"properties": {"xs": {"type": "array", "items": {"type": "number"}}}, "required": ["xs"]}},
+             {"name": "cook", "parameters": {"properties": {"ingredients": {"type": "string"}}, "required": ["ingredients"]}},
+             {"name": "convert", "parameters": {"properties": {"amount": {"type": "number"}, "from": {"type": "string"}, "to": {"type": "string"}},
+                "required": ["amount", "from", "to"]}},
+             {"name": "box", "parameters": {"properties": {"width": {"type": "number"}, "length": {"type": "number"}}, "required": ["width", "length"]}},
+             {"name": "loan", "parameters": {"properties": {"principal": {"type": "number"}, "rate": {"type": "number"}, "years": {"type": "integer"}},
+                "required": ["principal", "rate", "years"]}}]
             """))
     }
 
@@ -90,6 +105,36 @@ struct CoordinationTests {
         #expect(Coordination.expanding([pge, tesla], instruction: "for Pacific Gas and Electric and Tesla", robot: robot, limit: 8) == [pge, tesla])
         // At most `limit` calls.
         #expect(Coordination.expanding([denver], instruction: "weather in Boston, Denver, Austin and Miami", robot: robot, limit: 2).count == 2)
+        // A value that holds a whole list is that list — unless its parameter takes several things in one text.
+        let held = ActionCall("weather.get", [.init("city", .string("forecasts for Lima, Quito and La Paz"))])
+        #expect(Coordination.expanding([held], instruction: "Get the forecasts for Lima, Quito and La Paz", robot: robot, limit: 8)
+            .map(\.description) == [#"weather.get(city="Lima")"#, #"weather.get(city="Quito")"#, #"weather.get(city="La Paz")"#])
+        let cook = ActionCall("cook", [.init("ingredients", .string("eggs, milk, and flour"))])
+        #expect(Coordination.expanding([cook], instruction: "Cook with eggs, milk, and flour", robot: robot, limit: 8) == [cook])
+        let one = ActionCall("weather.get", [.init("city", .string("Boston, MA"))])
+        #expect(Coordination.expanding([one], instruction: "weather in Boston, MA", robot: robot, limit: 8) == [one])
+    }
+
+    @Test func aRequestSaidAgainForOtherValuesGivesACallPerClause() throws {
+        let robot = try tools()
+        func groups(_ call: ActionCall, _ s: String) -> [String] {
+            Coordination.repeatingGroups([call], instruction: s, robot: robot, limit: 8).map(\.description)
+        }
+        let convert = ActionCall("convert", [.init("amount", .number(40)), .init("from", .string("GBP")), .init("to", .string("CAD"))])
+        #expect(groups(convert, "Convert 40 GBP to CAD, 90 GBP to CHF, and 12 GBP to SEK.") == [
+            #"convert(amount=40, from="GBP", to="CAD")"#, #"convert(amount=90, from="GBP", to="CHF")"#, #"convert(amount=12, from="GBP", to="SEK")"#,
+        ])
+        // Numbers go to their places by the clause that holds the call's own, then by the parameters named next to them.
+        let box = ActionCall("box", [.init("width", .number(5)), .init("length", .number(2))])
+        #expect(groups(box, "A box 2 m wide and 3 m long. Then one 4 m wide and 5 m long.") == [
+            "box(width=2, length=3)", "box(width=4, length=5)",
+        ])
+        // Not a repetition: one request whose numbers stand in separate clauses, or numbers with different words beside them.
+        let loan = ActionCall("loan", [.init("principal", .number(5000)), .init("rate", .number(4)), .init("years", .integer(6))])
+        #expect(groups(loan, "Invest $5000, at 4%, for 6 years") == [loan.description])
+        let weather = ActionCall("weather.get", [.init("city", .string("Boston")), .init("days", .integer(3))])
+        #expect(groups(weather, "Forecast for Boston for 3 days, in Celsius, starting at 9 am") == [weather.description])
+        #expect(groups(weather, "Forecast for Boston for 3 days") == [weather.description])
     }
 }
 
