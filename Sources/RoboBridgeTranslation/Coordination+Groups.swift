@@ -120,3 +120,64 @@ extension Coordination {
         return w.isEmpty || w == "and" ? nil : w
     }
 }
+
+extension Coordination {
+    /// The parts of a request — sentences, and clauses opened by ", and", ", then", ", also", ", plus" or after ";" —
+    /// that write values (numbers, names after the part's first word, quoted phrases) none of which `calls` took.
+    /// Each asks for something the calls do not do yet.
+    public static func uncoveredParts(_ instruction: String, calls: [ActionCall]) -> [String] {
+        let parts = requestParts(instruction)
+        guard parts.count > 1 else { return [] }
+        var taken: [String] = [], numbers: Set<Double> = []
+        func collect(_ v: ConfigValue) {
+            switch v {
+            case .string(let s): taken.append(s.lowercased())
+            case .integer(let i): numbers.insert(Double(i))
+            case .number(let d): numbers.insert(d)
+            case .list(let items): items.forEach(collect)
+            case .bool: break
+            }
+        }
+        calls.flatMap(\.arguments).forEach { collect($0.value) }
+        return parts.filter { part in
+            let c = Array(part)
+            let written = Self.numbers(c).map(\.value)
+            let names = nameRuns(c, skippingWords: 1) + quoted(part)
+            guard !written.isEmpty || !names.isEmpty else { return false }
+            let usesNumber = written.contains { numbers.contains($0) }
+            let usesName = names.contains { n in taken.contains { $0.contains(n.lowercased()) || n.lowercased().contains($0) && $0.count > 2 } }
+            return !usesNumber && !usesName
+        }
+    }
+
+    /// Sentences, and clauses a comma opens with "and", "then", "also", "plus" (or after ";").
+    static func requestParts(_ text: String) -> [String] {
+        var out: [String] = []
+        for sentence in clauses(text) {
+            var rest = Substring(sentence)
+            while let r = [", and ", ", then ", ", also ", ", plus "].compactMap({ rest.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+                out.append(String(rest[..<r.lowerBound]))
+                rest = rest[rest.index(after: r.lowerBound)...]
+            }
+            out.append(String(rest))
+        }
+        return out.map { $0.split(separator: " ").joined(separator: " ") }.filter { !$0.isEmpty }
+    }
+
+    /// The phrases quoted in `text` ('...' or "...").
+    static func quoted(_ text: String) -> [String] {
+        var out: [String] = []
+        let c = Array(text)
+        var open: (Int, Character)?
+        for (i, ch) in c.enumerated() where ch == "\"" || ch == "'" {
+            let before: Character = i == 0 ? " " : c[i - 1], after: Character = i + 1 < c.count ? c[i + 1] : " "
+            if let (o, q) = open, q == ch, !(after.isLetter || after.isNumber) {
+                if i > o + 1 { out.append(String(c[(o + 1)..<i])) }
+                open = nil
+            } else if open == nil, !(before.isLetter || before.isNumber) {
+                open = (i, ch)
+            }
+        }
+        return out
+    }
+}

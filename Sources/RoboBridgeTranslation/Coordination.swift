@@ -198,7 +198,7 @@ public enum Coordination {
     }
 
     /// The capitalized runs of a clause after its first `skippingWords` words, trimmed of punctuation.
-    private static func nameRuns(_ c: [Character], skippingWords: Int) -> [String] {
+    static func nameRuns(_ c: [Character], skippingWords: Int) -> [String] {
         let words = String(c).split(separator: " ").map(String.init)
         var out: [String] = [], run: [String] = []
         for (i, w) in words.enumerated() {

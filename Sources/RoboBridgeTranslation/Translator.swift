@@ -329,6 +329,24 @@ public final class Translator {
     ///     out cannot start the plan.
     public func translate(_ instruction: String, speculative: Bool = true, facts: [String: Bool] = [:],
                           committed: (([ActionCall]) -> Void)? = nil) throws -> Translation {
+        var out = try translateRequest(instruction, speculative: speculative, facts: facts, committed: committed)
+        // A tool set's request in several parts ("Find the area of a circle of radius 3. Also convert 5 miles to km.")
+        // asks for each: a part none of whose values the calls took is translated on its own and its calls added.
+        guard isToolSet, splitsRequests, out.outcome == "ok" else { return out }
+        for part in Coordination.uncoveredParts(instruction, calls: out.actions) where out.actions.count < robot.limits.maxPlanActions {
+            let more = try translateRequest(part, speculative: speculative, facts: facts, committed: nil)
+            out.timing.totalMs += more.timing.totalMs
+            guard more.outcome == "ok" else { continue }
+            for c in more.actions where !out.actions.contains(c) && out.actions.count < robot.limits.maxPlanActions { out.actions.append(c) }
+        }
+        return out
+    }
+
+    /// A tool set's request in several parts asks for each (see `translate`); off: the model's calls for the whole alone.
+    public var splitsRequests = true
+
+    private func translateRequest(_ instruction: String, speculative: Bool, facts: [String: Bool],
+                                  committed: (([ActionCall]) -> Void)?) throws -> Translation {
         let start = monotonicMilliseconds()
         var timing = Translation.Timing()
         let limit = robot.limits.maxInstructionLength
