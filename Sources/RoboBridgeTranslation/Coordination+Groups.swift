@@ -123,9 +123,11 @@ extension Coordination {
 
 extension Coordination {
     /// The parts of a request — sentences, and clauses opened by ", and", ", then", ", also", ", plus" or after ";" —
-    /// that write values (numbers, names after the part's first word, quoted phrases) none of which `calls` took.
-    /// Each asks for something the calls do not do yet.
-    public static func uncoveredParts(_ instruction: String, calls: [ActionCall]) -> [String] {
+    /// that write values (numbers, names after the part's first word, quoted phrases) none of which `calls` took, or
+    /// (after the first part) use a word of the name of a function of `robot` that no call is of and none of a called
+    /// one's ("…prime numbers between 50 and 150. Then get the fibonacci series up to 150."). Each asks for something
+    /// the calls do not do yet.
+    public static func uncoveredParts(_ instruction: String, calls: [ActionCall], robot: Robot? = nil) -> [String] {
         let parts = requestParts(instruction)
         guard parts.count > 1 else { return [] }
         var taken: [String] = [], numbers: Set<Double> = []
@@ -139,7 +141,8 @@ extension Coordination {
             }
         }
         calls.flatMap(\.arguments).forEach { collect($0.value) }
-        return parts.filter { part in
+        return parts.enumerated().filter { n, part in
+            if n > 0, let robot, !namedFunctions(part, robot: robot, besides: calls).isEmpty { return true }
             let c = Array(part)
             let written = Self.numbers(c).map(\.value)
             let names = nameRuns(c, skippingWords: 1) + quoted(part)
@@ -147,7 +150,37 @@ extension Coordination {
             let usesNumber = written.contains { numbers.contains($0) }
             let usesName = names.contains { n in taken.contains { $0.contains(n.lowercased()) || n.lowercased().contains($0) && $0.count > 2 } }
             return !usesNumber && !usesName
+        }.map(\.element)
+    }
+
+    /// The functions no call of `calls` is of whose names share a word with `part` that the called functions' names
+    /// do not have ("api" of `version_api` and `bom_api` tells neither).
+    static func namedFunctions(_ part: String, robot: Robot, besides calls: [ActionCall]) -> [String] {
+        let called = Set(calls.map(\.name))
+        let calledWords = Set(calls.flatMap { ToolGrounding.contentWords($0.name) })
+        let words = Set(ToolGrounding.contentWords(part))
+        let named = robot.actions.filter { !words.isDisjoint(with: Set(ToolGrounding.contentWords($0.name)).subtracting(calledWords)) }.map(\.name)
+        return called.isDisjoint(with: named) ? named : []
+    }
+
+    /// Whether a call made for `part` alone answers it, beside `calls` made before: it takes a value the part writes,
+    /// or it is of a function the part names (`namedFunctions`). ("Provide the full API call" gives no
+    /// `is_token_being_processed(uuid="full")` beside `get_version`.)
+    public static func answers(_ call: ActionCall, part: String, robot: Robot, besides calls: [ActionCall] = []) -> Bool {
+        if namedFunctions(part, robot: robot, besides: calls).contains(call.name) { return true }
+        let c = Array(part)
+        let written = Set(Self.numbers(c).map(\.value))
+        let names = (nameRuns(c, skippingWords: 1) + quoted(part)).map { $0.lowercased() }
+        func takes(_ v: ConfigValue) -> Bool {
+            switch v {
+            case .string(let s): let s = s.lowercased(); return !s.isEmpty && names.contains { $0.contains(s) || s.contains($0) }
+            case .integer(let i): return written.contains(Double(i))
+            case .number(let d): return written.contains(d)
+            case .list(let items): return items.contains(where: takes)
+            case .bool: return false
+            }
         }
+        return call.arguments.contains { takes($0.value) }
     }
 
     /// Sentences, and clauses a comma opens with "and", "then", "also", "plus" (or after ";").

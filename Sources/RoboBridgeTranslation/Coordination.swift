@@ -205,7 +205,7 @@ public enum Coordination {
             var t = Substring(w), trailing = false
             while let l = t.last, ",.;:!?)'\"".contains(l) { t = t.dropLast(); trailing = true }
             while let f = t.first, "(\"'".contains(f) { t = t.dropFirst() }
-            let nameWord = i >= skippingWords && t.first?.isUppercase == true && t != "I"
+            let nameWord = i >= skippingWords && t.first?.isUppercase == true && t != "I" && !t.hasPrefix("I'") && !t.hasPrefix("I’")
             if nameWord { run.append(String(t)) }
             if !nameWord || trailing, !run.isEmpty {
                 out.append(run.joined(separator: " "))

@@ -152,7 +152,7 @@ public final class LexiconDrafter: Drafter {
                 return false
             } }) { continue }
             // Direction words that differ may flip a number's sign: left to the action-word reading.
-            if words.symmetricDifference(other).contains(where: { Self.opposite[$0] != nil }) { continue }
+            if words.symmetricDifference(other).contains(where: { Self.opposite[$0] != nil || Self.backWords.contains($0) }) { continue }
             guard d <= best.0, let plan = instantiate(t, entities: entities, numbers: numbers) else { continue }
             if d < best.0 { best = (d, [plan]) } else if !best.1.contains(plan) { best.1.append(plan) }
         }
@@ -266,6 +266,7 @@ public final class LexiconDrafter: Drafter {
         "release": ["let", "drop", "open"],
         "takeoff": ["launch", "liftoff", "airborne"],
         "speed": ["pace", "velocity", "faster", "slower"],
+        "back": ["reverse", "backward", "backwards", "rearward", "rearwards"],
     ]
 
     /// Whether an instruction word and an action word are forms of one word: equal stems, or one the
@@ -323,6 +324,9 @@ public final class LexiconDrafter: Drafter {
         return w
     }
 
+    /// The words that also say "back".
+    private static let backWords: Set<String> = ["backward", "backwards", "reverse", "rearward", "rearwards"]
+
     /// Direction words: a number said with the opposite of a parameter's positive direction is negated.
     private static let opposite: [String: String] = ["forward": "back", "forwards": "back", "ahead": "back", "back": "forward",
         "backward": "forward", "backwards": "forward", "left": "right", "right": "left", "up": "down", "down": "up",
@@ -346,7 +350,7 @@ public final class LexiconDrafter: Drafter {
             }
         }
         // "back" also covers "backward(s)"; "right" stays "right".
-        if out.contains("back") { out.formUnion(["backward", "backwards", "reverse", "rearward", "rearwards"]) }
+        if out.contains("back") { out.formUnion(Self.backWords) }
         if out.contains("forward") { out.formUnion(["forwards", "ahead"]) }
         return out
     }

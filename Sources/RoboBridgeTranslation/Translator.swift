@@ -333,11 +333,13 @@ public final class Translator {
         // A tool set's request in several parts ("Find the area of a circle of radius 3. Also convert 5 miles to km.")
         // asks for each: a part none of whose values the calls took is translated on its own and its calls added.
         guard isToolSet, splitsRequests, out.outcome == "ok" else { return out }
-        for part in Coordination.uncoveredParts(instruction, calls: out.actions) where out.actions.count < robot.limits.maxPlanActions {
+        let first = out.actions
+        for part in Coordination.uncoveredParts(instruction, calls: first, robot: robot) where out.actions.count < robot.limits.maxPlanActions {
             let more = try translateRequest(part, speculative: speculative, facts: facts, committed: nil)
             out.timing.totalMs += more.timing.totalMs
             guard more.outcome == "ok" else { continue }
-            for c in more.actions where !out.actions.contains(c) && out.actions.count < robot.limits.maxPlanActions { out.actions.append(c) }
+            for c in more.actions where Coordination.answers(c, part: part, robot: robot, besides: first) && !out.actions.contains(c)
+                && out.actions.count < robot.limits.maxPlanActions { out.actions.append(c) }
         }
         return out
     }

@@ -136,6 +136,29 @@ struct CoordinationTests {
         #expect(groups(weather, "Forecast for Boston for 3 days, in Celsius, starting at 9 am") == [weather.description])
         #expect(groups(weather, "Forecast for Boston for 3 days") == [weather.description])
     }
+
+    @Test func partsOfARequestTheCallsDidNotTouchAreAskedForOnTheirOwn() throws {
+        let box = ActionCall("box", [.init("width", .number(2)), .init("length", .number(3))])
+        #expect(Coordination.uncoveredParts("Find the area of a box 2 m wide and 3 m long. Also convert 5 miles to km.", calls: [box])
+            == ["Also convert 5 miles to km."])
+        let paris = ActionCall("weather.get", [.init("city", .string("Paris"))])
+        #expect(Coordination.uncoveredParts("Weather in Paris, and then the time in Tokyo", calls: [paris]) == ["and then the time in Tokyo"])
+        // A part whose values a call took, or one without values, asks for nothing more.
+        #expect(Coordination.uncoveredParts("Find the area of a box 2 m wide, and 3 m long.", calls: [box]) == [])
+        #expect(Coordination.uncoveredParts("Weather in Paris. I am going there soon.", calls: [paris]) == [])
+        #expect(Coordination.uncoveredParts("Weather in Paris", calls: [paris]) == [])
+        // A later part that names a function no call is of.
+        let robot = try tools()
+        #expect(Coordination.uncoveredParts("Weather in Paris. Then play some jazz.", calls: [paris], robot: robot) == ["Then play some jazz."])
+        #expect(Coordination.uncoveredParts("Weather in Paris. Then the weather tomorrow.", calls: [paris], robot: robot) == [])
+        let chicago = ActionCall("weather.get", [.init("city", .string("Chicago, IL"))])
+        #expect(Coordination.uncoveredParts("I'm in Chicago, IL, and I'm after a music event.", calls: [chicago], robot: robot) == [])  // "I'm" is no name
+        // A call made for a part alone is kept when it takes the part's values or is of a function the part names.
+        let tokyo = ActionCall("weather.get", [.init("city", .string("Tokyo"))])
+        #expect(Coordination.answers(tokyo, part: "and then the time in Tokyo", robot: robot))
+        #expect(Coordination.answers(ActionCall("play", [.init("artist", .string("jazz"))]), part: "Then play some jazz.", robot: robot))
+        #expect(!Coordination.answers(ActionCall("cook", [.init("ingredients", .string("full"))]), part: "Provide the full API call", robot: robot))
+    }
 }
 
 /// The real model with both mechanisms, on tool sets written for this test.
