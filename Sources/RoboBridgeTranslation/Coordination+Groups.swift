@@ -20,20 +20,17 @@ extension Coordination {
             return p.kind == .number || p.kind == .integer
         }
         guard !slots.isEmpty else { return calls }
-        let parts = segments(instruction).map { (text: $0, chars: Array($0), numbers: numbers(Array($0))) }.filter { !$0.numbers.isEmpty }
+        let parts = segments(instruction).map { text in
+            let chars = Array(text)
+            return (text: text, chars: chars, numbers: numbers(chars))
+        }.filter { !$0.numbers.isEmpty }
         guard parts.count >= 2, parts.count <= limit, parts.allSatisfy({ $0.numbers.count == slots.count }) else { return calls }
         for p in 0..<slots.count {
             let after = parts.map { word(after: $0.numbers[p].range.upperBound, in: $0.chars) }
             let before = parts.map { word(before: $0.numbers[p].range.lowerBound, in: $0.chars) }
             guard (after[0] != nil && Set(after).count == 1) || (before[0] != nil && Set(before).count == 1) else { return calls }
         }
-        let values = slots.map { k -> Double? in
-            switch call.arguments[k].value {
-            case .integer(let i): Double(i)
-            case .number(let d): d
-            default: nil
-            }
-        }
+        let values = slots.map { call.arguments[$0].value.numeric }
         let template = parts.firstIndex { part in values.allSatisfy { v in v.map { v in part.numbers.contains { $0.value == v } } ?? false } }
         let order = slots.indices.map { i in template.flatMap { t in parts[t].numbers.firstIndex { $0.value == values[i] } } ?? i }
         guard Set(order).count == order.count else { return calls }
@@ -42,7 +39,7 @@ extension Coordination {
             var c = call
             for (i, k) in slots.enumerated() {
                 let v = part.numbers[order[i]].value
-                c.arguments[k].value = action.parameter(named: c.arguments[k].name)?.kind == .integer ? (Int(exactly: v).map(ConfigValue.integer) ?? .number(v)) : .number(v)
+                c.arguments[k].value = numberValue(v, kind: action.parameter(named: c.arguments[k].name)?.kind)
             }
             c = NumberBinding.rebinding(c, instruction: part.text, robot: robot)
             for k in c.arguments.indices {
@@ -58,21 +55,8 @@ extension Coordination {
 
     /// The request's sentences and the parts of them between commas (not a comma inside a number: "12,000").
     static func segments(_ text: String) -> [String] {
-        var out: [String] = [], current = ""
-        let c = Array(text)
-        for i in c.indices {
-            let next: Character = i + 1 < c.count ? c[i + 1] : " "
-            let decimal = c[i] == "." && i > 0 && c[i - 1].isNumber && next.isNumber
-            if (".?!;,".contains(c[i]) && next == " " && !decimal) || i + 1 == c.count {
-                if !".?!;,".contains(c[i]) { current.append(c[i]) }
-                let t = current.split(separator: " ").joined(separator: " ")
-                if !t.isEmpty { out.append(t) }
-                current = ""
-            } else {
-                current.append(c[i])
-            }
-        }
-        return out
+        pieces(of: text, keepingMarks: false) { c, i in c[i] == "," && (i + 1 == c.count || c[i + 1] == " ") }
+            .map { $0.split(separator: " ").joined(separator: " ") }
     }
 
     /// The name `clause` writes where `from` writes `value`: after the same word ("to EUR" → "to JPY"), of the same
@@ -143,12 +127,10 @@ extension Coordination {
         calls.flatMap(\.arguments).forEach { collect($0.value) }
         return parts.enumerated().filter { n, part in
             if n > 0, let robot, !namedFunctions(part, robot: robot, besides: calls).isEmpty { return true }
-            let c = Array(part)
-            let written = Self.numbers(c).map(\.value)
-            let names = nameRuns(c, skippingWords: 1) + quoted(part)
+            let (written, names) = values(of: part)
             guard !written.isEmpty || !names.isEmpty else { return false }
-            let usesNumber = written.contains { numbers.contains($0) }
-            let usesName = names.contains { n in taken.contains { $0.contains(n.lowercased()) || n.lowercased().contains($0) && $0.count > 2 } }
+            let usesNumber = !written.isDisjoint(with: numbers)
+            let usesName = names.contains { n in taken.contains { $0.contains(n) || n.contains($0) && $0.count > 2 } }
             return !usesNumber && !usesName
         }.map(\.element)
     }
@@ -168,9 +150,7 @@ extension Coordination {
     /// `is_token_being_processed(uuid="full")` beside `get_version`.)
     public static func answers(_ call: ActionCall, part: String, robot: Robot, besides calls: [ActionCall] = []) -> Bool {
         if namedFunctions(part, robot: robot, besides: calls).contains(call.name) { return true }
-        let c = Array(part)
-        let written = Set(Self.numbers(c).map(\.value))
-        let names = (nameRuns(c, skippingWords: 1) + quoted(part)).map { $0.lowercased() }
+        let (written, names) = values(of: part)
         func takes(_ v: ConfigValue) -> Bool {
             switch v {
             case .string(let s): let s = s.lowercased(); return !s.isEmpty && names.contains { $0.contains(s) || s.contains($0) }
@@ -181,6 +161,13 @@ extension Coordination {
             }
         }
         return call.arguments.contains { takes($0.value) }
+    }
+
+    /// The values a part of a request writes: its numbers, and its names (capitalized runs after its first word,
+    /// quoted phrases) in lower case.
+    static func values(of part: String) -> (numbers: Set<Double>, names: [String]) {
+        let c = Array(part)
+        return (Set(numbers(c).map(\.value)), (nameRuns(c, skippingWords: 1) + quoted(part)).map { $0.lowercased() })
     }
 
     /// Sentences, and clauses a comma opens with "and", "then", "also", "plus" (or after ";").
@@ -199,18 +186,7 @@ extension Coordination {
 
     /// The phrases quoted in `text` ('...' or "...").
     static func quoted(_ text: String) -> [String] {
-        var out: [String] = []
-        let c = Array(text)
-        var open: (Int, Character)?
-        for (i, ch) in c.enumerated() where ch == "\"" || ch == "'" {
-            let before: Character = i == 0 ? " " : c[i - 1], after: Character = i + 1 < c.count ? c[i + 1] : " "
-            if let (o, q) = open, q == ch, !(after.isLetter || after.isNumber) {
-                if i > o + 1 { out.append(String(c[(o + 1)..<i])) }
-                open = nil
-            } else if open == nil, !(before.isLetter || before.isNumber) {
-                open = (i, ch)
-            }
-        }
-        return out
+        let bytes = Array(text.utf8)
+        return ToolGrounding.quotedRanges(bytes).map { String(decoding: bytes[$0], as: UTF8.self) }
     }
 }

@@ -159,9 +159,7 @@ public enum Coordination {
                 replacements = names.map { [(nameArgs[0], .string($0))] }
             } else if numberArgs.count == 1, !numbers.isEmpty, names.isEmpty || nameArgs.isEmpty {
                 let p = action.parameter(named: template.arguments[numberArgs[0]].name)!
-                replacements = numbers.map { v in
-                    [(numberArgs[0], p.kind == .integer ? (Int(exactly: v).map(ConfigValue.integer) ?? .number(v)) : .number(v))]
-                }
+                replacements = numbers.map { [(numberArgs[0], numberValue($0, kind: p.kind))] }
             }
             for r in replacements where out.count < limit {
                 var call = template
@@ -177,24 +175,31 @@ public enum Coordination {
 
     /// The request's sentences, and clauses joined by ", and also", "; ".
     public static func clauses(_ text: String) -> [String] {
-        var out: [String] = []
-        var current = ""
+        pieces(of: text, keepingMarks: true) { c, i in c[i] == "," && String(c[(i + 1)...].prefix(10)).lowercased().hasPrefix(" and also") }
+    }
+
+    /// `text` cut after every sentence end (".?!;" before a space or the end; "9.5" is a number, not two sentences)
+    /// and at every character `cuts` also marks, trimmed of spaces; the marks themselves are kept or dropped.
+    static func pieces(of text: String, keepingMarks: Bool, cuts: ([Character], Int) -> Bool) -> [String] {
+        var out: [String] = [], current = ""
         let c = Array(text)
-        var i = 0
-        while i < c.count {
-            current.append(c[i])
-            // A sentence ends at ".?!;" before a space or the end ("9.5" is a number, not two sentences).
+        for i in c.indices {
             let decimal = c[i] == "." && i > 0 && c[i - 1].isNumber && i + 1 < c.count && c[i + 1].isNumber
             let end = ".?!;".contains(c[i]) && (i + 1 == c.count || c[i + 1] == " ") && !decimal
-            let comma = c[i] == "," && String(c[(i + 1)...].prefix(10)).lowercased().hasPrefix(" and also")
-            if end || comma {
+            let cut = end || cuts(c, i)
+            if !cut || keepingMarks { current.append(c[i]) }
+            if cut {
                 out.append(current.trimmingSpaces)
                 current = ""
             }
-            i += 1
         }
-        if !current.trimmingSpaces.isEmpty { out.append(current.trimmingSpaces) }
+        out.append(current.trimmingSpaces)
         return out.filter { !$0.isEmpty }
+    }
+
+    /// A number as a parameter of `kind` takes it: an integer when it is whole and the parameter's kind is integer.
+    static func numberValue(_ v: Double, kind: Parameter.Kind?) -> ConfigValue {
+        kind == .integer ? (Int(exactly: v).map(ConfigValue.integer) ?? .number(v)) : .number(v)
     }
 
     /// The capitalized runs of a clause after its first `skippingWords` words, trimmed of punctuation.

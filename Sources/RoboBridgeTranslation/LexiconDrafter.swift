@@ -266,7 +266,7 @@ public final class LexiconDrafter: Drafter {
         "release": ["let", "drop", "open"],
         "takeoff": ["launch", "liftoff", "airborne"],
         "speed": ["pace", "velocity", "faster", "slower"],
-        "back": ["reverse", "backward", "backwards", "rearward", "rearwards"],
+        "back": Array(backWords).sorted(),
     ]
 
     /// Whether an instruction word and an action word are forms of one word: equal stems, or one the

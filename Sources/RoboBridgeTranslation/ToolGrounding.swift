@@ -40,13 +40,21 @@ public enum ToolGrounding {
             }
         }
         // Quoted phrases, whatever their length.
+        quotedRanges(bytes).forEach(add)
+        return out
+    }
+
+    /// The insides of the phrases `bytes` quotes with '...' or "...": a quote opens after a non-word byte and closes
+    /// before one.
+    static func quotedRanges(_ bytes: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
         for q in [UInt8(ascii: "'"), UInt8(ascii: "\"")] {
             var open: Int?
             for (k, c) in bytes.enumerated() where c == q {
                 let before = k == 0 ? UInt8(ascii: " ") : bytes[k - 1]
                 if let o = open {
                     let after = k + 1 < bytes.count ? bytes[k + 1] : UInt8(ascii: " ")
-                    if !isWordByte(after) { add((o + 1)..<k); open = nil }
+                    if !isWordByte(after) { if k > o + 1 { out.append((o + 1)..<k) }; open = nil }
                 } else if !isWordByte(before) {
                     open = k
                 }
@@ -139,7 +147,8 @@ public enum ToolGrounding {
         var g = base
         // A value goes once into a call, unless the request writes it twice.
         let text = Array(instruction.utf8)
-        var repeated = Set(written(instruction).reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }.filter { $0.value > 1 }.keys.map { Array($0.utf8) })
+        let writtenNumbers = written(instruction)
+        var repeated = Set(writtenNumbers.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }.filter { $0.value > 1 }.keys.map { Array($0.utf8) })
         for span in spans where occurrences(of: span, in: text) > 1 { repeated.insert(span) }
         g.distinctValues = repeated
         let request = Set(contentWords(instruction))
@@ -150,7 +159,7 @@ public enum ToolGrounding {
             // Numbers the required parameters cannot all take go somewhere: optional number parameters stay ("the
             // population of Brazil in 2000": `year`).
             let requiredNumbers = action.parameters.filter { $0.required && ($0.kind == .number || $0.kind == .integer) }.count
-            let spareNumbers = written(instruction).count > requiredNumbers
+            let spareNumbers = writtenNumbers.count > requiredNumbers
             g.calls[c].params.removeAll { p in
                 guard !p.required, let param = action.parameter(named: String(decoding: p.name, as: UTF8.self)) else { return false }
                 if spareNumbers, param.kind == .number || param.kind == .integer, param.list == nil { return false }
