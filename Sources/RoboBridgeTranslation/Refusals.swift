@@ -27,6 +27,10 @@ public struct Refusals {
             }
         }
         texts += robot.examples.map(\.instruction)
+        // What the robot can do is read from its own file (a world's "water tower" is no watering), with the
+        // everyday synonyms of its words ("release" is also "drop").
+        var robotWords = Set(texts.flatMap { InstructionNormalizer.tokenize($0.replacingOccurrences(of: "_", with: " ")) }.map(Self.stem))
+        for (word, synonyms) in LexiconDrafter.synonyms where robotWords.contains(Self.stem(word)) { robotWords.formUnion(synonyms.map(Self.stem)) }
         var classes: [String: String] = [:]
         if let world {
             texts += [world.description]
@@ -44,7 +48,7 @@ public struct Refusals {
         known = words.union(Self.english.map(Self.stem)).union(References.vagueNouns.map(Self.stem))
         classOf = classes
         entityNames = (Array(classes.keys) + (world.map { Array($0.aliases.keys) } ?? [])).map { $0.split(separator: "_").map(String.init) }
-        capabilities = Set(Self.capabilityVerbs.compactMap { group, verbs in verbs.contains { words.contains(Self.stem($0)) } ? group : nil })
+        capabilities = Set(Self.capabilityVerbs.compactMap { group, verbs in verbs.contains { robotWords.contains(Self.stem($0)) } ? group : nil })
     }
 
     /// Why the request gets no plan, or nil when nothing in it is missing.
@@ -52,21 +56,36 @@ public struct Refusals {
     ///   - normalized: the instruction as the normalizer left it (aliases and typos of entities resolved).
     ///   - calls: the plan decoded for it.
     public func reason(instruction: String, normalized: String, calls: [ActionCall]) -> String? {
+        missingAction(instruction) ?? missingEntity(instruction: instruction, normalized: normalized, calls: calls)
+    }
+
+    /// Why the request asks for a kind of action this robot has none of ("drone cannot record a video"), or nil.
+    public func missingAction(_ instruction: String) -> String? {
         let words = InstructionNormalizer.tokenize(instruction)
-        // An action of a kind this robot has none of.
         for (i, w) in words.enumerated() {
             let next = Array(words[(i + 1)...].prefix(3))
             // A light use of the verb: "bring it down", "grab a shot of", "take a picture": another kind the robot has.
             if next.count >= 2, ["it", "yourself", "her", "him", "them"].contains(next[0]),
                ["down", "up", "back", "over", "around", "lower", "higher", "home"].contains(next[1]) { continue }
             if next.contains(where: { n in Self.capabilityVerbs.contains { capabilities.contains($0.0) && $0.1.contains(n) } }) { continue }
+            // A word that names something of the world ("the screw box") is no verb.
+            if entityNames.contains(where: { $0.contains(w) }) { continue }
             for (group, verbs) in Self.capabilityVerbs where !capabilities.contains(group) && verbs.contains(w) {
                 // "take off" is a flight verb, "take" alone is not one.
                 if group == "fly", w == "take", i + 1 >= words.count || words[i + 1] != "off" { continue }
-                let phrase = w == "take" ? "take off" : w
+                // A verb of acting on a thing asks for it with the thing after it ("drop the package", not "drop to 5 m").
+                if Self.transitive.contains(group), !(next.first.map { Self.determiners.contains($0) || ["a", "an", "it", "them", "its"].contains($0) } ?? false) { continue }
+                // The thing it would act on, when the request says "a …" ("record a video").
+                let phrase = w == "take" ? "take off" : next.count >= 2 && ["a", "an"].contains(next[0]) ? "\(w) \(next[0]) \(next[1])" : w
                 return "\(robotId) cannot \(phrase): none of its actions does that"
             }
         }
+        return nil
+    }
+
+    /// Why the request names a place or object the world lacks ("there is no place called \"garage\" here"), or nil.
+    func missingEntity(instruction: String, normalized: String, calls: [ActionCall]) -> String? {
+        let words = InstructionNormalizer.tokenize(instruction)
         let normalizedWords = Set(InstructionNormalizer.tokenize(normalized))
         let planWords = Set(calls.flatMap(\.arguments).flatMap { a -> [String] in
             if case .string(let s) = a.value, classOf[s] != nil { s.split(separator: "_").map(String.init) } else { [] }
@@ -147,7 +166,18 @@ public struct Refusals {
         ("pick", ["pick", "grab", "grasp", "fetch", "bring", "carry", "lift", "collect"]),
         ("photo", ["photo", "photograph", "picture", "snapshot", "film", "shot", "pic", "snap"]),
         ("speak", ["say", "speak", "talk", "announce", "tell", "sing", "shout", "greet"]),
+        ("spray", ["spray", "sprinkle", "irrigate", "fertilize", "fertilise", "squirt", "pour"]),
+        ("paint", ["paint", "draw", "sketch"]),
+        ("join", ["weld", "solder", "glue", "hammer", "drill", "assemble"]),
+        ("open", ["open", "close", "shut", "unlock", "lock"]),
+        ("video", ["record", "video", "stream", "livestream"]),
+        ("follow", ["follow", "chase", "escort", "accompany", "track"]),
+        ("deliver", ["deliver", "drop", "release", "throw", "toss", "dump", "unload", "place", "put"]),
+        ("rotate", ["rotate", "twist", "swivel", "spin"]),
     ]
+
+    /// The kinds whose verbs act on a thing: they ask for it only with the thing after them.
+    static let transitive: Set<String> = ["spray", "paint", "join", "open", "video", "follow", "deliver"]
 
     /// The verbs that ask for an object to be fetched (the "pick" kind).
     static let fetchVerbs = capabilityVerbs.first { $0.0 == "pick" }!.1

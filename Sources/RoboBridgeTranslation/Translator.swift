@@ -466,6 +466,11 @@ public final class Translator {
         }
         // The verdict on the decoded plan; its time is `checkMs`.
         func verdict() -> Translation {
+            // An action the robot has none of is the reason, before any limit of the plan decoded for it.
+            if refusesMissing, !isToolSet, let why = refusals.missingAction(instruction) {
+                return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
+                                   reason: why)
+            }
             if let over = Limits.violation(in: calls, robot: robot) {
                 return Translation(outcome: "rejected", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
                                    reason: over)

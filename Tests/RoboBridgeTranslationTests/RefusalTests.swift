@@ -37,6 +37,28 @@ struct RefusalTests {
         #expect(try reason(arm.0, arm.1, "say hello", []) == "arm cannot say: none of its actions does that")
     }
 
+    @Test func kindsOfWorkTheRobotFileNeverMentionsAreNamed() throws {
+        let barn = [ActionCall("fly_to", [.init("waypoint", .string("barn"))])]
+        #expect(try reason(drone.0, drone.1, "spray the barn with water", barn) == "drone cannot spray: none of its actions does that")
+        #expect(try reason(drone.0, drone.1, "record a video of the barn", barn) == "drone cannot record a video: none of its actions does that")
+        #expect(try reason(drone.0, drone.1, "drop the bucket at the barn", barn) == "drone cannot drop: none of its actions does that")
+        #expect(try reason(arm.0, arm.1, "weld the red block to the blue block", [ActionCall("pick", [.init("part", .string("blue_block"))])])
+            == "arm cannot weld: none of its actions does that")
+        #expect(try reason(rover.0, rover.1, "open the bedroom window", [ActionCall("dock")]) == "rover cannot open: none of its actions does that")
+        // Before any limit of the plan the model wrote for it.
+        let (r, w) = try load(arm.0, arm.1)
+        #expect(Refusals(robot: r, world: w).missingAction("rotate the wrist by 45 degrees") == "arm cannot rotate: none of its actions does that")
+        // Verbs of acting on a thing need the thing: "drop to 5 m" is a descent; and a robot whose file has the verb
+        // (or one it is an everyday synonym of: the arm's "release") has the kind.
+        let down = [ActionCall("change_altitude", [.init("altitude_m", .number(5))])]
+        #expect(try reason(drone.0, drone.1, "drop to 5 metres", down) == nil)
+        #expect(try reason(arm.0, arm.1, "throw the red block in the left bin",
+                           [ActionCall("pick", [.init("part", .string("red_block"))]), ActionCall("drop_in", [.init("bin", .string("left_bin"))])]) == nil)
+        #expect(try reason(rover.0, rover.1, "spin to the left by 90 degrees", [ActionCall("rotate", [.init("angle_deg", .number(90))])]) == nil)
+        // A world's noun is no verb ("the water tower" is no watering).
+        #expect(try reason(drone.0, drone.1, "fly to the water tower", [ActionCall("fly_to", [.init("waypoint", .string("water_tower"))])]) == nil)
+    }
+
     @Test func whatTheRobotAndWorldHaveIsNotRefused() throws {
         let kitchen = [ActionCall("navigate_to", [.init("target", .string("kitchen"))])]
         // Aliases and typos the normalizer resolved; politeness; time words.
