@@ -71,6 +71,7 @@ public struct InstructionNormalizer: Sendable {
         tokens = tokens.map { names.contains($0) ? $0 : correct($0) }
         tokens = Self.numbers(tokens)
         tokens = convertUnits(tokens)
+        tokens = Self.maxima(tokens)
         tokens = canonicalEntities(tokens)
         if let references {
             tokens = references.resolve(tokens)
@@ -145,7 +146,8 @@ public struct InstructionNormalizer: Sendable {
     private static let common: Set<String> = ["then", "there", "where", "what", "please", "with", "from", "into", "onto", "back",
         "turn", "left", "right", "forward", "forwards", "backward", "backwards", "meter", "meters", "metre", "metres", "degrees",
         "seconds", "take", "bring", "grab", "fetch", "drive", "move", "come", "photo", "picture", "land", "slow", "fast", "faster",
-        "slower", "half", "quarter", "around", "about", "that", "this", "them", "it's", "your", "you", "tell", "time", "weather"]
+        "slower", "half", "quarter", "around", "about", "that", "this", "them", "it's", "your", "you", "tell", "time", "weather",
+        "more", "most", "less", "least", "than", "much", "many", "some", "such", "very", "once", "twice"]
 
     /// Edit distance with adjacent transpositions ("blcok" is one edit from "block").
     static func distance(_ a: String, _ b: String) -> Int {
@@ -191,8 +193,10 @@ public struct InstructionNormalizer: Sendable {
             if t[i] == "half", i + 1 < t.count, t[i + 1] == "a" || t[i + 1] == "an" { out.append("0.5"); i += 2; continue }
             if t[i] == "half" { out.append("0.5"); i += 1; continue }
             if t[i] == "a", i + 1 < t.count, t[i + 1] == "quarter" { out.append("0.25"); i += 2; continue }
-            if t[i] == "a" || t[i] == "an", i + 1 < t.count, ["meter", "metre", "second", "minute", "degree"].contains(t[i + 1]) {
-                out.append("1"); i += 1; continue
+            // "a meter", "an hour", "a full minute", "a whole turn": one of the unit.
+            if t[i] == "a" || t[i] == "an", i + 1 < t.count {
+                let whole = ["full", "whole", "single"].contains(t[i + 1]) ? 1 : 0
+                if i + 1 + whole < t.count, Self.singleUnits.contains(t[i + 1 + whole]) { out.append("1"); i += 1 + whole; continue }
             }
             if let (v, n) = value(at: i) {
                 var v = v
@@ -204,6 +208,29 @@ public struct InstructionNormalizer: Sendable {
             }
             if let d = Self.number(t[i]), i + 3 < t.count, t[i + 1] == "and", t[i + 2] == "a", t[i + 3] == "half" {
                 out.append(format(d + 0.5)); i += 4; continue
+            }
+            out.append(t[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// Units "a"/"an" counts one of.
+    static let singleUnits: Set<String> = ["meter", "metre", "centimeter", "centimetre", "millimeter", "millimetre", "foot", "inch",
+                                           "yard", "second", "minute", "hour", "degree", "turn", "revolution", "rotation"]
+
+    /// "up to 5", "no more than 10", "not more than 3", "at most 4" — a number with no unit after it — is a maximum:
+    /// "max 5" (not a direction: "climb up to 20 m" keeps its "up").
+    static func maxima(_ t: [String]) -> [String] {
+        var out: [String] = [], i = 0
+        while i < t.count {
+            let lead: Int? = t[i...].starts(with: ["up", "to"]) || t[i...].starts(with: ["at", "most"]) ? 2
+                : t[i...].starts(with: ["no", "more", "than"]) || t[i...].starts(with: ["not", "more", "than"]) ? 3 : nil
+            if let lead, i + lead < t.count, Self.number(t[i + lead]) != nil,
+               i + lead + 1 == t.count || !t[i + lead + 1].first!.isLetter || ["and", "then", "of", "items", "parts", "things", "times"].contains(t[i + lead + 1]) {
+                out += ["max", t[i + lead]]
+                i += lead + 1
+                continue
             }
             out.append(t[i])
             i += 1
@@ -245,6 +272,9 @@ public struct InstructionNormalizer: Sendable {
             } else if ["minute", "minutes", "min", "mins"].contains(unit) {
                 out[i] = Self.format(v * 60)
                 out[i + 1] = "seconds"
+            } else if ["hour", "hours", "hr", "hrs"].contains(unit) {
+                out[i] = Self.format(v * 3600)
+                out[i + 1] = "seconds"
             } else if turnsInDegrees, ["turn", "turns", "revolution", "revolutions", "rotation", "rotations"].contains(unit) {
                 out[i] = Self.format(v * 360)
                 out[i + 1] = "degrees"
@@ -255,9 +285,11 @@ public struct InstructionNormalizer: Sendable {
             var k = 0
             while k + 1 < out.count {
                 // (Not when the clause gives its own angle: "spin around to the left by 90 degrees".)
-                let clause = out[(k + 2)...].prefix { !["and", "then", ",", "-"].contains($0) }
-                if ["turn", "spin", "rotate"].contains(out[k]), out[k + 1] == "around", !clause.contains(where: { Self.number($0) != nil }) {
-                    out.replaceSubrange(k...(k + 1), with: [out[k], "180", "degrees"])
+                // ("turn all the way around", "spin completely around").
+                let around = out[(k + 1)...].prefix { ["all", "the", "way", "completely", "fully", "right"].contains($0) }.count + k + 1
+                if ["turn", "spin", "rotate"].contains(out[k]), around < out.count, out[around] == "around",
+                   !out[(around + 1)...].prefix(while: { !["and", "then", ",", "-"].contains($0) }).contains(where: { Self.number($0) != nil }) {
+                    out.replaceSubrange(k...around, with: [out[k], "180", "degrees"])
                 } else if ["about", "u"].contains(out[k]), ["face", "turn"].contains(out[k + 1]) {
                     out.replaceSubrange(k...(k + 1), with: ["turn", "180", "degrees"])
                 }

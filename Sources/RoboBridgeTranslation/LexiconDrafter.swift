@@ -151,8 +151,10 @@ public final class LexiconDrafter: Drafter {
                 if case .literal(.string) = slot, robot.action(named: c.name)?.parameter(named: name)?.kind == .string { return true }
                 return false
             } }) { continue }
-            // Direction words that differ may flip a number's sign: left to the action-word reading.
-            if words.symmetricDifference(other).contains(where: { Self.opposite[$0] != nil || Self.backWords.contains($0) }) { continue }
+            // Direction words that differ may flip a number's sign: left to the action-word reading ("lift" for "raise"
+            // is the same direction; "lower" is not).
+            func directions(_ ws: Set<String>) -> Set<String> { Set(ws.compactMap(Self.direction)) }
+            if directions(words.subtracting(other)) != directions(other.subtracting(words)) { continue }
             guard d <= best.0, let plan = instantiate(t, entities: entities, numbers: numbers) else { continue }
             if d < best.0 { best = (d, [plan]) } else if !best.1.contains(plan) { best.1.append(plan) }
         }
@@ -324,13 +326,23 @@ public final class LexiconDrafter: Drafter {
         return w
     }
 
+    /// The direction a word says, as the word of `opposite` it shares a sense with ("lift" → "raise" → up).
+    static func direction(_ w: String) -> String? {
+        if backWords.contains(w) || w == "back" { return "back" }
+        if ["forward", "forwards", "ahead"].contains(w) { return "forward" }
+        if ["up", "raise", "lift", "higher", "ascend", "upward", "upwards"].contains(w) { return "up" }
+        if ["down", "lower", "descend", "downward", "downwards"].contains(w) { return "down" }
+        return opposite[w] != nil ? w : nil
+    }
+
     /// The words that also say "back".
     private static let backWords: Set<String> = ["backward", "backwards", "reverse", "rearward", "rearwards"]
 
     /// Direction words: a number said with the opposite of a parameter's positive direction is negated.
     private static let opposite: [String: String] = ["forward": "back", "forwards": "back", "ahead": "back", "back": "forward",
         "backward": "forward", "backwards": "forward", "left": "right", "right": "left", "up": "down", "down": "up",
-        "clockwise": "counterclockwise", "counterclockwise": "clockwise"]
+        "clockwise": "counterclockwise", "counterclockwise": "clockwise", "raise": "lower", "lift": "lower", "lower": "raise",
+        "ascend": "descend", "descend": "ascend", "higher": "lower"]
 
     /// The words that mean "negative" for a parameter: the directions its descriptions call negative,
     /// and the opposites of those they call positive.

@@ -50,4 +50,16 @@ struct AxisBindingTests {
         // Nothing tells the numbers apart: in the parameters' order.
         #expect(parse("move the gripper by 1, 2 and 3 cm") == ["move_gripper(dx_cm=1, dy_cm=2, dz_cm=3)"])
     }
+
+    @Test func aTemplateOfTheOppositeDirectionIsNotUsed() throws {
+        let (arm, bench) = try load("arm", "workbench")
+        let normalizer = InstructionNormalizer(robot: arm, world: bench)
+        let bank = ExampleBank(robot: arm, world: bench, normalizer: normalizer)
+        let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: arm).map { (instruction: e.instruction, plan: $0) } }
+        let lexicon = LexiconDrafter(robot: arm, world: bench, examples: examples) { _ in [] }
+        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        // The file's example "raise the gripper by 5 cm" is no template for "lower".
+        #expect(parse("lower the gripper by 30 mm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-3)"])
+        #expect(parse("raise the gripper by 3 cm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=3)"])
+    }
 }

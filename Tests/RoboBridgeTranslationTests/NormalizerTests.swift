@@ -27,6 +27,17 @@ struct NormalizerTests {
         #expect(n.normalize("hover for half a minute") == "hover for 30 seconds")
         #expect(n.normalize("fly to the tower") == "fly to the water_tower")
         #expect(n.normalize("fly back to the helipad") == "fly back to the home_pad")
+        // One of a unit, hours; a maximum is no direction.
+        #expect(n.normalize("hover there for a full minute") == "hover there for 60 seconds")
+        #expect(n.normalize("hover for an hour") == "hover for 3600 seconds")
+        #expect(n.normalize("climb up to 20 m") == "climb up to 20 m")
+        let (arm, bench) = try load("arm", "workbench")
+        let a = InstructionNormalizer(robot: arm, world: bench)
+        #expect(a.normalize("count the blocks, up to five") == "count the block, max 5")
+        #expect(a.normalize("count the blocks, no more than 10") == "count the block, max 10")
+        #expect(a.normalize("count the blocks, at most 4") == "count the block, max 4")
+        let (rover, apartment) = try load("rover", "apartment")
+        #expect(InstructionNormalizer(robot: rover, world: apartment).normalize("turn all the way around") == "turn 180 degrees")
     }
 
     @Test func examplesNearestTheInstructionComeLast() throws {
