@@ -16,6 +16,9 @@ public struct Refusals {
     private let classOf: [String: String]
     /// The world's entity names and aliases, as words.
     private let entityNames: [[String]]
+    /// A head noun of the world's entity names and aliases ("bin" of left_bin, right_bin) → the words each entity
+    /// with that head is called or described by (its name, aliases, color, description).
+    private let headWords: [String: [Set<String>]]
 
     public init(robot: Robot, world: World?) {
         robotId = robot.id
@@ -47,6 +50,18 @@ public struct Refusals {
         // Nouns that only describe ("the yellow fruit", "the green thing") name nothing missing: `References` resolves them.
         known = words.union(Self.english.map(Self.stem)).union(References.vagueNouns.map(Self.stem))
         classOf = classes
+        var heads: [String: [Set<String>]] = [:]
+        if let world {
+            let descriptions = Dictionary((world.places + world.surfaces + world.waypoints).map { ($0.name, $0.description ?? "") }, uniquingKeysWith: { a, _ in a })
+                .merging(world.objects.map { ($0.name, ($0.description ?? "") + " " + ($0.color ?? "")) }, uniquingKeysWith: { a, b in a + " " + b })
+            let namesOf = Dictionary(grouping: world.aliases, by: \.value).mapValues { $0.map(\.key) }
+            for name in classes.keys {
+                let names = [name] + (namesOf[name] ?? [])
+                let said = Set(InstructionNormalizer.tokenize((names + [descriptions[name] ?? ""]).joined(separator: " ").replacingOccurrences(of: "_", with: " ")))
+                for n in names { if let head = n.split(separator: "_").last { heads[String(head), default: []].append(said) } }
+            }
+        }
+        headWords = heads
         entityNames = (Array(classes.keys) + (world.map { Array($0.aliases.keys) } ?? [])).map { $0.split(separator: "_").map(String.init) }
         capabilities = Set(Self.capabilityVerbs.compactMap { group, verbs in verbs.contains { robotWords.contains(Self.stem($0)) } ? group : nil })
     }
@@ -86,6 +101,15 @@ public struct Refusals {
     /// Why the request names a place or object the world lacks ("there is no place called \"garage\" here"), or nil.
     func missingEntity(instruction: String, normalized: String, calls: [ActionCall]) -> String? {
         let words = InstructionNormalizer.tokenize(instruction)
+        // A kind the world has, with a color, place or size none of its members has ("the middle bin" beside the
+        // left, right and reject bins; "the yellow block" beside red and blue ones).
+        for i in words.indices.dropLast(2) where Self.determiners.contains(words[i]) {
+            let adjective = words[i + 1], head = words[i + 2]
+            guard Self.distinguishing.contains(adjective), let members = headWords[head] ?? headWords[Self.singular(head)],
+                  !members.contains(where: { $0.contains(adjective) }) else { continue }
+            let kind = i > 0 && Self.prepositions.contains(words[i - 1]) ? "place" : "object"
+            return "there is no \(kind) called \"\(adjective) \(head)\" here"
+        }
         let normalizedWords = Set(InstructionNormalizer.tokenize(normalized))
         let planWords = Set(calls.flatMap(\.arguments).flatMap { a -> [String] in
             if case .string(let s) = a.value, classOf[s] != nil { s.split(separator: "_").map(String.init) } else { [] }
@@ -114,8 +138,11 @@ public struct Refusals {
             // nothing to do and the phrase is what a fetching verb asks for ("grab the purple vase").
             let before = i > 0 && words[i - 1] == "up" && i > 1 ? words[i - 2] : i > 0 ? words[i - 1] : ""
             let fetched = Self.fetchVerbs.contains(before)
-            guard afterPreposition || substituted || (calls.isEmpty && fetched) else { continue }
-            let kind = afterPreposition ? "place"
+            // The thing a verb of handling is to handle ("bring the laptop to the bedroom") is what the plan lacks,
+            // whatever else it does.
+            let handled = fetched || Self.handlingVerbs.contains(before)
+            guard afterPreposition || substituted || handled else { continue }
+            let kind = afterPreposition ? "place" : handled ? "object"
                 : calls.flatMap(\.arguments).compactMap { a -> String? in if case .string(let s) = a.value { classOf[s] } else { nil } }.first ?? "object"
             return "there is no \(kind) called \"\(said)\" here"
         }
@@ -178,6 +205,16 @@ public struct Refusals {
 
     /// The kinds whose verbs act on a thing: they ask for it only with the thing after them.
     static let transitive: Set<String> = ["spray", "paint", "join", "open", "video", "follow", "deliver"]
+
+    /// Words that tell members of a kind apart: colors, places, sizes.
+    static let distinguishing: Set<String> = ["red", "blue", "green", "yellow", "orange", "purple", "pink", "black", "white", "grey",
+        "gray", "brown", "left", "right", "middle", "center", "centre", "front", "rear", "top", "bottom", "upper", "lower", "north",
+        "south", "east", "west", "big", "small", "large", "little", "tiny", "huge"]
+
+    static func singular(_ w: String) -> String { w.hasSuffix("s") && w.count > 3 ? String(w.dropLast()) : w }
+
+    /// Verbs whose object is a thing to move: it must be one the world has.
+    static let handlingVerbs: Set<String> = ["put", "place", "drop", "throw", "toss", "hand", "deliver", "move", "take"]
 
     /// The verbs that ask for an object to be fetched (the "pick" kind).
     static let fetchVerbs = capabilityVerbs.first { $0.0 == "pick" }!.1

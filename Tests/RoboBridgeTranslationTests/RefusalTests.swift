@@ -37,6 +37,19 @@ struct RefusalTests {
         #expect(try reason(arm.0, arm.1, "say hello", []) == "arm cannot say: none of its actions does that")
     }
 
+    @Test func aMemberOfAKindTheWorldLacksIsNamed() throws {
+        // The workbench has left, right and reject bins, red and blue blocks: no middle bin, no yellow block.
+        #expect(try reason(arm.0, arm.1, "drop the red block in the middle bin", [ActionCall("drop_in", [.init("bin", .string("tray"))])])
+            == "there is no place called \"middle bin\" here")
+        #expect(try reason(arm.0, arm.1, "pick the yellow block", [ActionCall("pick", [.init("part", .string("red_block"))])])
+            == "there is no object called \"yellow block\" here")
+        #expect(try reason(arm.0, arm.1, "drop the red block in the left bin",
+                           [ActionCall("pick", [.init("part", .string("red_block"))]), ActionCall("drop_in", [.init("bin", .string("left_bin"))])]) == nil)
+        // What a verb of handling is to handle is missing, whatever else the plan does.
+        #expect(try reason(rover.0, rover.1, "bring the laptop to the bedroom", [ActionCall("navigate_to", [.init("target", .string("bedroom"))])])
+            == "there is no object called \"laptop\" here")
+    }
+
     @Test func kindsOfWorkTheRobotFileNeverMentionsAreNamed() throws {
         let barn = [ActionCall("fly_to", [.init("waypoint", .string("barn"))])]
         #expect(try reason(drone.0, drone.1, "spray the barn with water", barn) == "drone cannot spray: none of its actions does that")
