@@ -66,7 +66,7 @@ public final class BridgeNode: Service, Sendable {
         l[metadataKey: "robot.id"] = .string(configuration.robot)
         self.logger = l
         self.codec = Codec(robot: configuration.robot, limits: configuration.limits)
-        self.stopWords = StopWordMatcher(configuration.stopWords)
+        self.stopWords = StopWordMatcher(configuration.stopWords, names: configuration.robotNames)
     }
 
     public var stats: NodeStats { state.withLock { $0.stats } }

@@ -15,6 +15,8 @@ public struct NodeConfiguration: Sendable {
     public var requests: Endpoint?
     /// Instructions that bypass the planner and give the stop action at once (case and punctuation ignored).
     public var stopWords: [String] = ["stop", "halt", "freeze", "emergency stop"]
+    /// What the robot is called (its id and kind): a stop word said with it ("halt the drone") is still one.
+    public var robotNames: [String] = []
     /// The action sent on e-stop and by the `stop` deadline policy.
     public var stopAction = WireAction(name: "stop")
     /// Deadline for a command that gives none.
@@ -82,6 +84,7 @@ extension NodeConfiguration {
     /// every published action is checked against, and the world sensors update.
     public mutating func configure(for robot: Robot, world: World?) {
         stopWords = robot.stopWords
+        robotNames = [robot.id, robot.kind]
         stopAction = WireAction(name: robot.fallback.stopAction)
         defaultDeadline = .milliseconds(robot.latencyBudgetMs)
         stopOnDeadline = robot.fallback.onDeadline == .stop

@@ -55,6 +55,9 @@ public final class LexiconDrafter: Drafter {
     /// asks for that action alone, its entities, numbers and free-text argument left out.
     private var exampleWords: [String: Set<String>] = [:]
     private let texts: CandidateTexts
+    /// The words that say a boolean parameter's value ("on", "off", "grip", "release"): a template that differs
+    /// by one would copy the other value.
+    private let booleanValueWords: Set<String>
     private static let filler: Set<String> = ["the", "a", "an", "please", "now", "can", "could", "you", "would", "kindly", "just", "then", "and", ","]
 
     public init(robot: Robot, world: World?, examples: [(instruction: String, plan: [ActionCall])], tokenize: @escaping (String) -> [Int32]) {
@@ -65,6 +68,10 @@ public final class LexiconDrafter: Drafter {
         for o in world?.objects ?? [] { if case .on(let s) = o.location { locationOf[o.name] = s } }
         self.locationOf = locationOf
         texts = CandidateTexts(tokenize: tokenize)
+        booleanValueWords = Set(robot.actions.flatMap(\.parameters).filter { $0.kind == .boolean }.flatMap { p -> Set<String> in
+            let (yes, no) = Self.booleanWords(p.description)
+            return yes.union(no)
+        })
         for (instruction, plan) in examples {
             // An example whose clauses match its calls one to one also teaches each clause on its own
             // ("go up to 20 m, hover for 30 seconds, then come back" → "go up to 20 m" is change_altitude).
@@ -155,6 +162,8 @@ public final class LexiconDrafter: Drafter {
             // is the same direction; "lower" is not).
             func directions(_ ws: Set<String>) -> Set<String> { Set(ws.compactMap(Self.direction)) }
             if directions(words.subtracting(other)) != directions(other.subtracting(words)) { continue }
+            // So may the words of a boolean's value ("switch the suction off" against "turn on the suction").
+            if !words.symmetricDifference(other).map(Self.stem).allSatisfy({ !booleanValueWords.contains($0) }) { continue }
             guard d <= best.0, let plan = instantiate(t, entities: entities, numbers: numbers) else { continue }
             if d < best.0 { best = (d, [plan]) } else if !best.1.contains(plan) { best.1.append(plan) }
         }

@@ -169,7 +169,7 @@ public final class Translator {
         dictionary = InstructionNormalizer.words(ofVocabulary: tokenBytes)
         normalizer = InstructionNormalizer(robot: robot, world: world, dictionary: dictionary)
         refusals = Refusals(robot: robot, world: world)
-        stopWords = StopWordMatcher(robot.stopWords)
+        stopWords = StopWordMatcher(robot.stopWords, names: [robot.id, robot.kind])
         maxTokens = robot.model.maxTokens
         bank = ExampleBank(robot: robot, world: world, normalizer: normalizer)
 

@@ -58,6 +58,8 @@ struct AxisBindingTests {
         let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: arm).map { (instruction: e.instruction, plan: $0) } }
         let lexicon = LexiconDrafter(robot: arm, world: bench, examples: examples) { _ in [] }
         func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        // Nor is one with the other value of a boolean ("turn on the suction" is no template for "off").
+        #expect(parse("switch the suction off") == ["set_suction(enabled=false)"])
         // The file's example "raise the gripper by 5 cm" is no template for "lower".
         #expect(parse("lower the gripper by 30 mm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-3)"])
         #expect(parse("raise the gripper by 3 cm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=3)"])
