@@ -426,9 +426,14 @@ public final class Translator {
             spec = speculation
         }
         let robot = self.robot
+        // A robot's calls the request does not support are left out (`PlanSupport`), of what streams out too.
+        let support = isToolSet ? nil : PlanSupport(normalized: normalized, robot: robot, world: world)
         let onCommitted = committed.map { report in
             { (bytes: [UInt8], count: Int) in
-                if let calls = PlanText.parse(String(decoding: bytes, as: UTF8.self), robot: robot, leading: count) { report(calls) }
+                if let calls = PlanText.parse(String(decoding: bytes, as: UTF8.self), robot: robot, leading: count) {
+                    let out = support?.reportable(calls) ?? calls
+                    if !out.isEmpty { report(out) }
+                }
             }
         }
         // A call identical to the one before ends the plan, unless the instruction asks for a repetition.
@@ -440,7 +445,7 @@ public final class Translator {
         // A tool set's numbers go to the parameters named next to them; a call whose value the request lists with
         // others ("in Boston and Denver") is made once per value; a follow-up clause ("Also for Denver.", "What about
         // 221?") asks for the last call again with its values.
-        var calls = parsedPlan
+        var calls = support?.supported(parsedPlan) ?? parsedPlan
         if isToolSet {
             let limit = robot.limits.maxPlanActions
             calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map { NumberBinding.rebinding($0, instruction: instruction, robot: robot) }

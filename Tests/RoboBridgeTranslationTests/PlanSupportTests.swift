@@ -1,0 +1,37 @@
+import RoboBridgeConfig
+import RoboBridgeDecoding
+import RoboBridgeTranslation
+import Testing
+
+/// Calls a request does not support are left out of a plan, never the whole plan, and what streams out before the
+/// plan ends is always a start of what is left.
+@Suite("Plan support")
+struct PlanSupportTests {
+    let climb = ActionCall("change_altitude", [.init("altitude_m", .number(20))])
+    let hover = ActionCall("hover", [.init("seconds", .integer(30))])
+    let tower = ActionCall("fly_to", [.init("waypoint", .string("water_tower"))])
+
+    @Test func callsNothingInTheRequestSupportsAreDropped() throws {
+        let (drone, farm) = try load("drone", "farm")
+        let support = PlanSupport(normalized: "i'd like you to go up to 20 metres", robot: drone, world: farm)
+        #expect(support.supported([climb, hover]) == [climb])
+        #expect(support.supported([tower, climb]) == [climb])
+        // Calls with nothing to check stay; a plan with no supported call stays whole.
+        #expect(support.supported([climb, ActionCall("return_home")]) == [climb, ActionCall("return_home")])
+        #expect(support.supported([hover, tower]) == [hover, tower])
+        // What streams out is a start of what is left, whatever comes next.
+        #expect(support.reportable([tower]) == [])
+        #expect(support.reportable([ActionCall("land"), tower]) == [ActionCall("land")])
+        #expect(support.reportable([tower, climb]) == [climb])
+    }
+
+    @Test func placesThatFollowFromTheRequestAreSupported() throws {
+        let (rover, apartment) = try load("rover", "apartment")
+        // The apple lies on the kitchen counter: going there is part of fetching it.
+        let support = PlanSupport(normalized: "bring the apple to the coffee_table", robot: rover, world: apartment)
+        let plan = [ActionCall("navigate_to", [.init("target", .string("kitchen_counter"))]), ActionCall("pick", [.init("object", .string("apple"))]),
+                    ActionCall("navigate_to", [.init("target", .string("coffee_table"))]), ActionCall("place", [.init("target", .string("coffee_table"))])]
+        #expect(support.supported(plan) == plan)
+        #expect(support.supported(plan + [ActionCall("navigate_to", [.init("target", .string("bathroom"))])]) == plan)
+    }
+}
