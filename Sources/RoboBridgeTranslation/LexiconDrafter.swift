@@ -308,6 +308,14 @@ public final class LexiconDrafter: Drafter {
         return (yes, no)
     }
 
+    /// Whether a text speaks of an action: a word of its name, of its description that no other action's has, of
+    /// an everyday synonym of those, or one its examples use for it ("come back" for `return_home`).
+    public func speaks(of action: String, in text: String) -> Bool {
+        guard let w = actionWords.first(where: { $0.0.name == action })?.1 else { return false }
+        let stems = InstructionNormalizer.tokenize(text).map(Self.stem)
+        return w.keys.contains { word in word.count > 2 && stems.contains { Self.sameWord($0, word) } }
+    }
+
     /// Whether nothing in the text points to the robot's actions: no entity, no number, no word of any
     /// action's name or description. Such a request ("play some music") gets "none" as its guide.
     public func isUnrelated(_ text: String) -> Bool {

@@ -15,9 +15,15 @@ public struct PlanSupport {
     /// The words an entity may be spoken of by, besides its name: the parts of its name, its color.
     private let wordsOf: [String: Set<String>]
 
-    /// - Parameter normalized: the request as the normalizer left it (entities by their names, numbers in the robot's units).
-    public init(normalized: String, robot: Robot, world: World?) {
+    /// Whether the request speaks of an action by its words (for calls with no arguments to check).
+    private let speaks: (String) -> Bool?
+
+    /// - Parameters:
+    ///   - normalized: the request as the normalizer left it (entities by their names, numbers in the robot's units).
+    ///   - speaks: whether the request speaks of an action (`LexiconDrafter.speaks`); nil: not checked.
+    public init(normalized: String, robot: Robot, world: World?, speaks: @escaping (String) -> Bool? = { _ in nil }) {
         self.robot = robot
+        self.speaks = speaks
         let words = InstructionNormalizer.tokenize(normalized)
         said = Set(words)
         numbers = words.compactMap { InstructionNormalizer.number($0) }
@@ -47,10 +53,11 @@ public struct PlanSupport {
         return Array(calls.prefix { verdict($0) != false })
     }
 
-    /// true: an argument is written in the request or follows from it; false: none is, and one could be checked;
-    /// nil: nothing to check (no arguments, defaults, booleans, choices).
+    /// true: an argument is written in the request or follows from it (a call with none: the request speaks of it);
+    /// false: none is, and one could be checked; nil: nothing to check (defaults, booleans, choices).
     func verdict(_ call: ActionCall) -> Bool? {
         let action = robot.action(named: call.name)
+        if call.arguments.isEmpty { return speaks(call.name) }
         let checks = call.arguments.compactMap { grounded($0.value, action?.parameter(named: $0.name)) }
         return checks.isEmpty ? nil : checks.contains(true)
     }

@@ -427,7 +427,8 @@ public final class Translator {
         }
         let robot = self.robot
         // A robot's calls the request does not support are left out (`PlanSupport`), of what streams out too.
-        let support = isToolSet ? nil : PlanSupport(normalized: normalized, robot: robot, world: world)
+        let lexicon = self.lexicon
+        let support = isToolSet ? nil : PlanSupport(normalized: normalized, robot: robot, world: world) { lexicon.speaks(of: $0, in: normalized) }
         let onCommitted = committed.map { report in
             { (bytes: [UInt8], count: Int) in
                 if let calls = PlanText.parse(String(decoding: bytes, as: UTF8.self), robot: robot, leading: count) {

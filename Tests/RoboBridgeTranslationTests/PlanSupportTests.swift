@@ -23,6 +23,9 @@ struct PlanSupportTests {
         #expect(support.reportable([tower]) == [])
         #expect(support.reportable([ActionCall("land"), tower]) == [ActionCall("land")])
         #expect(support.reportable([tower, climb]) == [climb])
+        // A call with no arguments is supported when the request speaks of it.
+        let speaking = PlanSupport(normalized: "go up to 20 metres, then come back", robot: drone, world: farm) { $0 == "return_home" }
+        #expect(speaking.supported([climb, ActionCall("return_home"), ActionCall("land")]) == [climb, ActionCall("return_home")])
     }
 
     @Test func placesThatFollowFromTheRequestAreSupported() throws {
