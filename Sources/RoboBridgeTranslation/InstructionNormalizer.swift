@@ -46,6 +46,17 @@ public struct InstructionNormalizer: Sendable {
                 if let values = p.values { for v in values { phrases[words(v)] = v; known.formUnion(words(v)) } }
             }
         }
+        // Everyday words for the usual names of modes ("carefully" for precise, "quickly" for fast), where the
+        // world and the file use them for nothing else.
+        for a in robot.actions {
+            for p in a.parameters {
+                for v in p.values ?? [] {
+                    for synonym in Self.valueSynonyms[v] ?? [] where phrases[words(synonym)] == nil && !known.isSuperset(of: words(synonym)) {
+                        phrases[words(synonym)] = v
+                    }
+                }
+            }
+        }
         // A single word that names one of the robot's actions stays a verb ("dock", "return home"),
         // even where the world has an entity or alias of that name.
         let actionWords = Set(robot.actions.flatMap { words($0.name) })
@@ -214,6 +225,14 @@ public struct InstructionNormalizer: Sendable {
         }
         return out
     }
+
+    /// Everyday words for the usual names of a mode, by the name (general English, not any robot's).
+    static let valueSynonyms: [String: [String]] = [
+        "precise": ["careful", "carefully", "accurate", "accurately", "precisely", "precision"],
+        "fast": ["quick", "quickly", "faster", "rapid", "rapidly", "speed up", "speedy"],
+        "slow": ["slowly", "slower", "slow down"],
+        "normal": ["regular", "default", "standard", "usual", "ordinary"],
+    ]
 
     /// Units "a"/"an" counts one of.
     static let singleUnits: Set<String> = ["meter", "metre", "centimeter", "centimetre", "millimeter", "millimetre", "foot", "inch",

@@ -447,8 +447,10 @@ public final class LexiconDrafter: Drafter {
         let set = Set(words)
         let stems = Set(words.map(Self.stem))
         // Actions whose required parameters the clause cannot fill are not what it asks for.
+        // A value of an action's choice parameter ("normal", "fast") points to that action as its name does.
         var scored: [(Action, Int)] = actionWords.filter { a, _ in fits(a, entities: entities, numbers: numbers) }.map { a, w in
-            (a, w.reduce(0) { sum, word in sum + (stems.contains { Self.sameWord($0, word.key) } ? word.value : 0) })
+            let valued = a.parameters.contains { p in p.entityClass == nil && (p.values ?? []).contains(where: set.contains) }
+            return (a, w.reduce(valued ? 2 : 0) { sum, word in sum + (stems.contains { Self.sameWord($0, word.key) } ? word.value : 0) })
         }
         scored.sort { $0.1 > $1.1 }
         guard let (action, top) = scored.first, top >= 1, scored.count < 2 || scored[1].1 < top else { return nil }

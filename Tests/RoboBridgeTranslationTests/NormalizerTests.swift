@@ -36,6 +36,10 @@ struct NormalizerTests {
         #expect(a.normalize("count the blocks, up to five") == "count the block, max 5")
         #expect(a.normalize("count the blocks, no more than 10") == "count the block, max 10")
         #expect(a.normalize("count the blocks, at most 4") == "count the block, max 4")
+        // Everyday words for the names of the arm's modes (precise, normal, fast).
+        #expect(a.normalize("work more carefully") == "work more precise")
+        #expect(a.normalize("speed up please") == "fast please")
+        #expect(a.normalize("back to the usual mode") == "back to the normal mode")
         let (rover, apartment) = try load("rover", "apartment")
         #expect(InstructionNormalizer(robot: rover, world: apartment).normalize("turn all the way around") == "turn 180 degrees")
     }
