@@ -530,9 +530,11 @@ public final class LexiconDrafter: Drafter {
     }
 
     /// The plans the instruction's own words give: a template of the same shape, or one per clause.
-    public func parsed(_ instruction: String) -> [[ActionCall]] {
+    public func parsed(_ request: String) -> [[ActionCall]] {
+        let instruction = Self.withoutAsking(request)
         var out = fromTemplates(instruction)
-        let clauses = Self.clauses(instruction)
+        // A clause that names nothing of the robot ("for the guests", "in the meantime") asks for nothing.
+        let clauses = Self.clauses(instruction).map(Self.withoutAsking).filter { !isUnrelated($0) }
         if out.isEmpty, clauses.count <= 1 { out = fromNearTemplates(instruction) }
         if clauses.count <= 1, out.isEmpty, let single = fromActionWords(instruction) { out.append(single) }
         if clauses.count > 1 {
@@ -558,6 +560,20 @@ public final class LexiconDrafter: Drafter {
         out = out.map(withPrerequisites)
         var seen = Set<[ActionCall]>()
         return out.filter { !$0.isEmpty && $0.count <= robot.limits.maxPlanActions && seen.insert($0).inserted }
+    }
+
+    /// The words of asking that open a request ("I need you to", "would you mind", "could you please").
+    static let askingOpeners: [[String]] = [["i", "need", "you", "to"], ["i'd", "like", "you", "to"], ["i", "would", "like", "you", "to"],
+        ["i", "want", "you", "to"], ["would", "you", "mind"], ["would", "you", "please"], ["could", "you", "please"], ["can", "you", "please"],
+        ["could", "you"], ["can", "you"], ["would", "you"], ["please"], ["kindly"], ["now"]]
+
+    /// A request without the words of asking it opens with.
+    public static func withoutAsking(_ text: String) -> String {
+        var words = text.split(separator: " ").map(String.init)
+        while let opener = askingOpeners.first(where: { o in words.count > o.count && zip(words, o).allSatisfy { $0.lowercased() == $1 } }) {
+            words.removeFirst(opener.count)
+        }
+        return words.joined(separator: " ")
     }
 
     /// Splits at "and", "then", "and then", commas and semicolons.

@@ -51,6 +51,21 @@ struct AxisBindingTests {
         #expect(parse("move the gripper by 1, 2 and 3 cm") == ["move_gripper(dx_cm=1, dy_cm=2, dz_cm=3)"])
     }
 
+    @Test func wordsOfAskingAndClausesNamingNothingAreLeftOut() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let normalizer = InstructionNormalizer(robot: rover, world: world)
+        let bank = ExampleBank(robot: rover, world: world, normalizer: normalizer)
+        let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: rover).map { (instruction: e.instruction, plan: $0) } }
+        let lexicon = LexiconDrafter(robot: rover, world: world, examples: examples) { _ in [] }
+        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        let bring = parse("bring the apple to the coffee table")
+        #expect(!bring.isEmpty)
+        #expect(parse("for the guests, bring the apple to the coffee table") == bring)
+        #expect(parse("I need you to bring the apple to the coffee table") == bring)
+        #expect(LexiconDrafter.withoutAsking("would you mind going to the kitchen") == "going to the kitchen")
+        #expect(LexiconDrafter.withoutAsking("could you please now dock") == "dock")
+    }
+
     @Test func aTemplateOfTheOppositeDirectionIsNotUsed() throws {
         let (arm, bench) = try load("arm", "workbench")
         let normalizer = InstructionNormalizer(robot: arm, world: bench)
