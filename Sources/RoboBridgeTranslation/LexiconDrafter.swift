@@ -534,7 +534,8 @@ public final class LexiconDrafter: Drafter {
         let instruction = Self.withoutAsking(request)
         var out = fromTemplates(instruction)
         // A clause that names nothing of the robot ("for the guests", "in the meantime") asks for nothing.
-        let clauses = Self.clauses(instruction).map(Self.withoutAsking).filter { !isUnrelated($0) }
+        // (A tool set's clauses are values as often as requests: "in Boston and Denver".)
+        let clauses = Self.clauses(instruction).map(Self.withoutAsking).filter { robot.kind == "tools" || !isUnrelated($0) }
         if out.isEmpty, clauses.count <= 1 { out = fromNearTemplates(instruction) }
         if clauses.count <= 1, out.isEmpty, let single = fromActionWords(instruction) { out.append(single) }
         if clauses.count > 1 {
