@@ -328,7 +328,10 @@ public final class LexiconDrafter: Drafter {
 
     /// Whether an action's required parameters can all be filled from what a text mentions.
     private func fits(_ a: Action, entities: [String], numbers: [Double]) -> Bool {
-        a.parameters.filter(\.required).allSatisfy { p in
+        // An action of numbers only (all of them optional: "move the gripper by dx, dy, dz") needs one.
+        let numeric = a.parameters.allSatisfy { $0.kind == .number || $0.kind == .integer }
+        if numeric, !a.parameters.isEmpty, numbers.isEmpty { return false }
+        return a.parameters.filter(\.required).allSatisfy { p in
             switch p.kind {
             case .number, .integer: !numbers.isEmpty
             case .enum: p.entityClass.map { c in entities.contains { (world?.entityClasses[c] ?? []).contains($0) } } ?? true

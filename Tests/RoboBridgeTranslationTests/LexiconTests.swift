@@ -75,6 +75,8 @@ struct AxisBindingTests {
         func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
         // Nor is one with the other value of a boolean ("turn on the suction" is no template for "off").
         #expect(parse("switch the suction off") == ["set_suction(enabled=false)"])
+        // "move" of a thing to a place is no move of the gripper: that takes numbers.
+        #expect(parse("move the red block onto the tray") == ["pick(part=\"red_block\")\ndrop_in(bin=\"tray\")"])
         // The file's example "raise the gripper by 5 cm" is no template for "lower".
         #expect(parse("lower the gripper by 30 mm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-3)"])
         #expect(parse("raise the gripper by 3 cm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=3)"])
