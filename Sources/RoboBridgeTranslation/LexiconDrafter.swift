@@ -268,9 +268,9 @@ public final class LexiconDrafter: Drafter {
         "land": ["touch", "touchdown", "alight"],
         "dock": ["charge", "recharge", "plug"],
         "navigate": ["head", "travel", "proceed", "swing", "visit"],
-        "photo": ["photograph", "snap", "shoot", "capture", "picture"],
-        "picture": ["photograph", "snap", "shoot", "capture", "photo"],
-        "hover": ["hang", "linger", "loiter"],
+        "photo": ["photograph", "snap", "shoot", "capture", "picture", "shot", "snapshot", "pic", "image"],
+        "picture": ["photograph", "snap", "shoot", "capture", "photo", "shot", "snapshot", "pic", "image"],
+        "hover": ["hang", "linger", "loiter", "stay", "remain"],
         "count": ["tally", "many"],
         "pick": ["grab", "grasp", "collect"],
         "place": ["put", "deposit", "set"],
@@ -305,6 +305,10 @@ public final class LexiconDrafter: Drafter {
             guard d[j].count > 2, d[j].allSatisfy(\.isLetter) else { continue }
             if w == "true" { yes.insert(stem(d[j])) } else { no.insert(stem(d[j])) }
         }
+        // And their everyday synonyms ("let" go for release), where the other value has none of them.
+        let yesSynonyms = Set(yes.flatMap { synonyms[$0] ?? [] }), noSynonyms = Set(no.flatMap { synonyms[$0] ?? [] })
+        yes.formUnion(yesSynonyms.subtracting(noSynonyms).subtracting(no))
+        no.formUnion(noSynonyms.subtracting(yesSynonyms).subtracting(yes))
         return (yes, no)
     }
 
