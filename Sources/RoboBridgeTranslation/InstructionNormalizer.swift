@@ -340,9 +340,18 @@ public struct InstructionNormalizer: Sendable {
 }
 
 extension String {
+    /// Punctuation against the word before it; a dash before a number is its sign ("move -3 m"), one between
+    /// words a pause ("the hallway - go there" → "the hallway, go there").
     func replacingSpaceBeforePunctuation() -> String {
         var s = self
         for p in [" ,", " !", " ?"] { s = s.replacingOccurrences(of: p, with: String(p.last!)) }
-        return s.replacingOccurrences(of: " - ", with: "-")
+        var out = "", rest = Substring(s)
+        while let r = rest.range(of: " - ") {
+            out += rest[..<r.lowerBound]
+            let after = rest[r.upperBound...]
+            out += after.first?.isNumber == true ? " -" : (out.last.map { ",!?".contains($0) } ?? true) ? " " : ", "
+            rest = after
+        }
+        return out + rest
     }
 }

@@ -42,6 +42,9 @@ struct NormalizerTests {
         #expect(a.normalize("back to the usual mode") == "back to the normal mode")
         let (rover, apartment) = try load("rover", "apartment")
         #expect(InstructionNormalizer(robot: rover, world: apartment).normalize("turn all the way around") == "turn 180 degrees")
+        // A dash between words is a pause; before a number, its sign.
+        #expect(InstructionNormalizer(robot: rover, world: apartment).normalize("the hallway - go there") == "the hallway, go there")
+        #expect(InstructionNormalizer(robot: rover, world: apartment).normalize("move -3 m") == "move -3 m")
     }
 
     @Test func examplesNearestTheInstructionComeLast() throws {
