@@ -71,13 +71,17 @@ public struct Refusals {
     ///   - normalized: the instruction as the normalizer left it (aliases and typos of entities resolved).
     ///   - calls: the plan decoded for it.
     public func reason(instruction: String, normalized: String, calls: [ActionCall]) -> String? {
-        missingAction(instruction) ?? missingEntity(instruction: instruction, normalized: normalized, calls: calls)
+        missingAction(instruction, calls: calls) ?? missingEntity(instruction: instruction, normalized: normalized, calls: calls)
     }
 
     /// Why the request asks for a kind of action this robot has none of ("drone cannot record a video"), or nil.
-    public func missingAction(_ instruction: String) -> String? {
+    /// Words of the plan's free text are what it says, not what it asks ("announce that the lounge is clean").
+    public func missingAction(_ instruction: String, calls: [ActionCall] = []) -> String? {
         let words = InstructionNormalizer.tokenize(instruction)
-        for (i, w) in words.enumerated() {
+        let text = Set(calls.flatMap { $0.arguments.flatMap { a -> [String] in
+            if case .string(let s) = a.value, classOf[s] == nil { InstructionNormalizer.tokenize(s) } else { [] }
+        } })
+        for (i, w) in words.enumerated() where !text.contains(w) {
             let next = Array(words[(i + 1)...].prefix(3))
             // A light use of the verb: "bring it down", "grab a shot of", "take a picture": another kind the robot has.
             if next.count >= 2, ["it", "yourself", "her", "him", "them"].contains(next[0]),

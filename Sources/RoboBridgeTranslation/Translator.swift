@@ -429,10 +429,13 @@ public final class Translator {
         // A robot's calls the request does not support are left out (`PlanSupport`), of what streams out too.
         let lexicon = self.lexicon
         let support = isToolSet ? nil : PlanSupport(normalized: normalized, robot: robot, world: world) { lexicon.speaks(of: $0, in: normalized) }
+        // A robot's text arguments as the request wrote them (`VerbatimText`), of what streams out too.
+        let normalizer = self.normalizer
+        let verbatim = isToolSet ? nil : VerbatimText(request: instruction, robot: robot) { normalizer.normalize($0) }
         let onCommitted = committed.map { report in
             { (bytes: [UInt8], count: Int) in
                 if let calls = PlanText.parse(String(decoding: bytes, as: UTF8.self), robot: robot, leading: count) {
-                    let out = support?.reportable(calls) ?? calls
+                    let out = verbatim?.restoring(support?.reportable(calls) ?? calls) ?? calls
                     if !out.isEmpty { report(out) }
                 }
             }
@@ -446,7 +449,7 @@ public final class Translator {
         // A tool set's numbers go to the parameters named next to them; a call whose value the request lists with
         // others ("in Boston and Denver") is made once per value; a follow-up clause ("Also for Denver.", "What about
         // 221?") asks for the last call again with its values.
-        var calls = support?.supported(parsedPlan) ?? parsedPlan
+        var calls = verbatim?.restoring(support?.supported(parsedPlan) ?? parsedPlan) ?? parsedPlan
         if isToolSet {
             let limit = robot.limits.maxPlanActions
             calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map { NumberBinding.rebinding($0, instruction: instruction, robot: robot) }
@@ -473,7 +476,7 @@ public final class Translator {
         // The verdict on the decoded plan; its time is `checkMs`.
         func verdict() -> Translation {
             // An action the robot has none of is the reason, before any limit of the plan decoded for it.
-            if refusesMissing, !isToolSet, let why = refusals.missingAction(instruction) {
+            if refusesMissing, !isToolSet, let why = refusals.missingAction(instruction, calls: calls) {
                 return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
                                    reason: why)
             }

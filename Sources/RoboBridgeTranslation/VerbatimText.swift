@@ -1,0 +1,70 @@
+import RoboBridgeConfig
+import RoboBridgeDecoding
+
+/// A robot's free-text arguments as the request wrote them. The model sees the request normalized — aliases by
+/// their entity names, numbers in the robot's units, lower case — and copies its text arguments from that: "say I
+/// will be back in five minutes" would say "i will be back in 300 seconds". Each text argument that is the
+/// normalized form of a run of the request's words becomes that run, as written.
+public struct VerbatimText {
+    private let robot: Robot
+    private let normalize: (String) -> String
+    /// The request's words, each with where it stands in the request.
+    private let words: [Range<String.Index>]
+    private let request: String
+
+    public init(request: String, robot: Robot, normalize: @escaping (String) -> String) {
+        self.robot = robot
+        self.normalize = normalize
+        self.request = request
+        var words: [Range<String.Index>] = []
+        var i = request.startIndex
+        while i < request.endIndex {
+            while i < request.endIndex, request[i].isWhitespace { i = request.index(after: i) }
+            let start = i
+            while i < request.endIndex, !request[i].isWhitespace { i = request.index(after: i) }
+            if start < i { words.append(start..<i) }
+        }
+        self.words = words
+    }
+
+    /// `calls` with each text argument that a run of the request's words normalizes to replaced by that run.
+    public func restoring(_ calls: [ActionCall]) -> [ActionCall] {
+        calls.map { call in
+            guard let action = robot.action(named: call.name) else { return call }
+            var out = call
+            for k in out.arguments.indices {
+                guard action.parameter(named: out.arguments[k].name)?.kind == .string, case .string(let v) = out.arguments[k].value,
+                      let written = run(normalizingTo: v) else { continue }
+                var candidate = out
+                candidate.arguments[k].value = .string(written)
+                if action.problem(with: candidate, world: nil) == nil { out = candidate }
+            }
+            return out
+        }
+    }
+
+    /// The run of the request's words (trimmed of the punctuation around it) whose normalized form is `value`.
+    func run(normalizingTo value: String) -> String? {
+        let target = normalize(value)
+        guard !target.isEmpty, words.count <= 64 else { return nil }
+        let first = target.split(separator: " ").first.map(String.init) ?? ""
+        for a in words.indices {
+            // Only runs that start where the value does.
+            guard normalize(trimmed(words[a])).hasPrefix(first.prefix(1)) else { continue }
+            for b in a..<min(words.count, a + 40) {
+                let text = trimmed(words[a].lowerBound..<words[b].upperBound)
+                let n = normalize(text)
+                if n == target { return text }
+                if n.count > target.count + 12 { break }
+            }
+        }
+        return nil
+    }
+
+    private func trimmed(_ r: Range<String.Index>) -> String {
+        var s = request[r]
+        while let l = s.last, ",.;:!?\"')".contains(l) { s = s.dropLast() }
+        while let f = s.first, "\"'(".contains(f) { s = s.dropFirst() }
+        return String(s)
+    }
+}

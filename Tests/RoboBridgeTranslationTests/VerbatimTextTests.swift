@@ -1,0 +1,36 @@
+import RoboBridgeConfig
+import RoboBridgeDecoding
+import RoboBridgeTranslation
+import Testing
+
+/// A robot's free text goes out as the request wrote it, not as the normalizer rewrote it for the model.
+@Suite("Verbatim text")
+struct VerbatimTextTests {
+    @Test func textArgumentsAreTheRequestsOwnWords() throws {
+        let (rover, apartment) = try load("rover", "apartment")
+        let normalizer = InstructionNormalizer(robot: rover, world: apartment)
+        let request = "Say: I will be back in five minutes, then go to the lounge"
+        let v = VerbatimText(request: request, robot: rover) { normalizer.normalize($0) }
+        // The model copied the normalized text ("300 seconds"); the request said "five minutes".
+        let said = v.restoring([ActionCall("say", [.init("text", .string("i will be back in 300 seconds"))]),
+                                ActionCall("navigate_to", [.init("target", .string("living_room"))])])
+        #expect(said == [ActionCall("say", [.init("text", .string("I will be back in five minutes"))]),
+                         ActionCall("navigate_to", [.init("target", .string("living_room"))])])
+        // Text that is no run of the request stays as the model wrote it.
+        let other = [ActionCall("say", [.init("text", .string("hello there"))])]
+        #expect(v.restoring(other) == other)
+        let (drone, farm) = try load("drone", "farm")
+        let d = InstructionNormalizer(robot: drone, world: farm)
+        let photo = VerbatimText(request: "take a photo of the tower", robot: drone) { d.normalize($0) }
+        #expect(photo.restoring([ActionCall("take_photo", [.init("subject", .string("the water tower"))])])
+            == [ActionCall("take_photo", [.init("subject", .string("the tower"))])])
+    }
+
+    @Test func wordsOfWhatIsSaidAreNotAskedFor() throws {
+        let (rover, apartment) = try load("rover", "apartment")
+        let refusals = Refusals(robot: rover, world: apartment)
+        #expect(refusals.missingAction("announce that the lounge is clean",
+                                       calls: [ActionCall("say", [.init("text", .string("the lounge is clean"))])]) == nil)
+        #expect(refusals.missingAction("clean the lounge", calls: []) == "rover cannot clean: none of its actions does that")
+    }
+}
