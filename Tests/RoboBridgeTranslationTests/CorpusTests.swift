@@ -13,9 +13,10 @@ import Testing
 struct CorpusTests {
     /// Reached: 192/212 (90.6%) with smollm2-135m on 2 threads before the refusal lines were added; 221/246 (89.8%)
     /// with them and with the unsafe lines expecting specific refusals (limits named); 225/246 (91.5%) with the vocabulary
-    /// as a dictionary for typos, unit and turn conversions, everyday verb synonyms and repeated calls ending a plan. The
-    /// floor leaves room for a few near-tie flips across machines.
-    static let exactMatchFloor = 0.89
+    /// as a dictionary for typos, unit and turn conversions, everyday verb synonyms and repeated calls ending a plan;
+    /// 233/246 (94.7%) with the mechanisms developed on corpus/dev3.jsonl. The floor leaves room for a few near-tie
+    /// flips across machines.
+    static let exactMatchFloor = 0.92
 
     /// A corpus's cases, and each robot's file and default world by robot id.
     static func load(_ corpus: String) throws -> ([CorpusCase], (String) throws -> (Robot, World?)) {
@@ -67,8 +68,9 @@ struct CorpusTests {
     /// line gives: a regression floor under the level reached, and every plan schema-valid.
     /// Reached: 151/278 (54.3%) at the split's introduction, before refusals with reasons; 177/278 (63.7%) with them;
     /// 196/278 (70.5%) with limit refusals and the robot's state choosing between twin actions; 209/278 (75.2%) with the
-    /// mechanisms developed on a second independent development set (corpus/dev2.jsonl). The target is 90% (#13).
-    static let testSplitFloor = 0.73
+    /// mechanisms developed on a second independent development set (corpus/dev2.jsonl); 216/278 (77.7%) at 06b15ba;
+    /// 236/278 (84.9%) with those developed on a third (corpus/dev3.jsonl). The target is 90% (#13).
+    static let testSplitFloor = 0.82
 
     @Test func testSplitHoldsItsFloor() throws {
         let model = try TranslatorTests.model.get()
