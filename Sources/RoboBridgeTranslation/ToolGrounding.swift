@@ -263,3 +263,45 @@ public enum ToolGrounding {
         return lo..<hi
     }
 }
+
+extension ToolGrounding {
+    /// A place written with its region ("Mariposa, CA", "Chennai, Tamil Nadu") where the parameter asks for that form:
+    /// its description shows a name, a comma and another name ("The city and state, e.g. San Francisco, CA") or says
+    /// "city and state/country". A small model copies the first name alone; the region the request writes right after
+    /// it ("…at Mariposa, CA, and…") is added.
+    public static func withRegions(_ call: ActionCall, instruction: String, robot: Robot) -> ActionCall {
+        guard let action = robot.action(named: call.name) else { return call }
+        var out = call
+        for k in out.arguments.indices {
+            guard case .string(let v) = out.arguments[k].value, !v.contains(","),
+                  let p = action.parameter(named: out.arguments[k].name), p.kind == .string, asksRegion(p.description),
+                  let r = instruction.range(of: v + ", ") else { continue }
+            // The region: capitalized words (or an all-caps code) right after the comma.
+            let rest = instruction[r.upperBound...].split(separator: " ", omittingEmptySubsequences: false)
+            var region: [String] = []
+            for w in rest.prefix(3) {
+                var t = Substring(w), ends = false
+                while let l = t.last, ",.;:!?)".contains(l) { t = t.dropLast(); ends = true }
+                guard let f = t.first, f.isUppercase, t.allSatisfy({ $0.isLetter }) else { break }
+                region.append(String(t))
+                if ends { break }
+            }
+            guard !region.isEmpty else { continue }
+            var candidate = out
+            candidate.arguments[k].value = .string(v + ", " + region.joined(separator: " "))
+            if action.problem(with: candidate, world: nil) == nil { out = candidate }
+        }
+        return out
+    }
+
+    /// Whether a parameter's description asks for a place with its region.
+    static func asksRegion(_ description: String) -> Bool {
+        let d = description.lowercased()
+        if ["city and state", "city and country", "city, state", "city, country", "state or country"].contains(where: d.contains) { return true }
+        // "e.g. San Francisco, CA": a capitalized word, a comma, a capitalized word.
+        let words = description.split(separator: " ")
+        return zip(words, words.dropFirst()).contains { a, b in
+            a.hasSuffix(",") && a.first?.isUppercase == true && b.first?.isUppercase == true
+        }
+    }
+}

@@ -452,7 +452,9 @@ public final class Translator {
         var calls = verbatim?.restoring(support?.supported(parsedPlan) ?? parsedPlan) ?? parsedPlan
         if isToolSet {
             let limit = robot.limits.maxPlanActions
-            calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map { NumberBinding.rebinding($0, instruction: instruction, robot: robot) }
+            calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map {
+                ToolGrounding.withRegions(NumberBinding.rebinding($0, instruction: instruction, robot: robot), instruction: instruction, robot: robot)
+            }
             calls = Coordination.repeatingGroups(calls, instruction: instruction, robot: robot, limit: limit)
             calls = Coordination.expanding(calls, instruction: instruction, robot: robot, limit: limit)
             calls = Coordination.followingUp(calls, instruction: instruction, robot: robot, limit: limit)

@@ -175,4 +175,16 @@ struct ToolSetTests {
         #expect(json.description == #"{"city":"Paris","price":120.5,"room":{"kind":"double","guests":{"adults":2}}}"#)
         #expect(PlanText.parse("math.factorial(number=5)", robot: robot) == [ActionCall("math.factorial", [.init("number", .integer(5))])])
     }
+
+    @Test func aPlaceTakesTheRegionItsParameterAsksFor() throws {
+        let tools = """
+        [{"name": "get_weather", "description": "Current weather.", "parameters": {"type": "object", "properties": {
+          "location": {"type": "string", "description": "The city and state, e.g. San Francisco, CA"}}, "required": ["location"]}}]
+        """
+        let robot = try ToolSet.robot(from: try JSONValue.parse(tools))
+        let call = ActionCall("get_weather", [.init("location", .string("Mariposa"))])
+        #expect(ToolGrounding.withRegions(call, instruction: "the weather at Mariposa, CA, in celsius", robot: robot)
+            == ActionCall("get_weather", [.init("location", .string("Mariposa, CA"))]))
+        #expect(ToolGrounding.withRegions(call, instruction: "the weather at Mariposa, please", robot: robot) == call)
+    }
 }
