@@ -183,7 +183,13 @@ public struct InstructionNormalizer: Sendable {
 
     /// Number words → digits: "ninety" → 90, "forty five" → 45, "one hundred and eighty" → 180,
     /// "half a" / "half" → 0.5, "a quarter" → 0.25, "one and a half" → 1.5, "a meter" → "1 meter".
-    static func numbers(_ t: [String]) -> [String] {
+    static func numbers(_ words: [String]) -> [String] {
+        // "twenty-five" arrives joined ("twentyfive"): the tens and the units apart again.
+        let t = words.flatMap { w -> [String] in
+            guard let ten = tens.keys.first(where: { w.hasPrefix($0) && w.count > $0.count }),
+                  let u = units[String(w.dropFirst(ten.count))], u > 0, u < 10 else { return [w] }
+            return [ten, String(w.dropFirst(ten.count))]
+        }
         var out: [String] = []
         var i = 0
         func value(at j: Int) -> (Double, Int)? {
@@ -200,7 +206,19 @@ public struct InstructionNormalizer: Sendable {
             }
             return found ? (total, k - j) : nil
         }
+        /// A fraction said in words at `j` ("a quarter", "half", "a third", "three quarters") and how many words it takes.
+        func fraction(at j: Int) -> (Double, Int)? {
+            let parts: [String: Double] = ["half": 0.5, "third": 1.0 / 3, "quarter": 0.25, "quarters": 0.25, "thirds": 1.0 / 3]
+            if j < t.count, t[j] == "half" { return (0.5, 1) }
+            if j + 1 < t.count, ["a", "one"].contains(t[j]), let p = parts[t[j + 1]] { return (p, 2) }
+            if j + 1 < t.count, let u = units[t[j]], let p = parts[t[j + 1]] { return (Double(u) * p, 2) }
+            return nil
+        }
         while i < t.count {
+            // "a quarter of a minute", "half of an hour", "three quarters of a turn": that part of one.
+            if let (f, n) = fraction(at: i), i + n + 1 < t.count, t[i + n] == "of", ["a", "an", "one"].contains(t[i + n + 1]) {
+                out.append(format(f)); i += n + 2; continue
+            }
             if t[i] == "half", i + 1 < t.count, t[i + 1] == "a" || t[i + 1] == "an" { out.append("0.5"); i += 2; continue }
             if t[i] == "half" { out.append("0.5"); i += 1; continue }
             if t[i] == "a", i + 1 < t.count, t[i + 1] == "quarter" { out.append("0.25"); i += 2; continue }

@@ -434,7 +434,9 @@ public final class LexiconDrafter: Drafter {
             }
             guard let b = best, !tie, !taken.contains(params[b.param].name) else { continue }
             taken.insert(params[b.param].name)
-            let minus = i > 0 && ["minus", "negative"].contains(words[i - 1])
+            // "minus 15", or "in negative y": the word before the number or before the cue that bound it.
+            let cue = (1...4).lazy.flatMap { d in [i - d, i + d] }.first { j in j >= 0 && j < words.count && (cues[b.param].positive.contains(words[j]) || cues[b.param].negative.contains(words[j])) }
+            let minus = i > 0 && ["minus", "negative"].contains(words[i - 1]) || cue.map { $0 > 0 && ["minus", "negative"].contains(words[$0 - 1]) } ?? false
             out[k] = (params[b.param].name, b.negative != minus)
         }
         return out

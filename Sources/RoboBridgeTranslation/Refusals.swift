@@ -93,9 +93,11 @@ public struct Refusals {
                 // "take off" is a flight verb, "take" alone is not one.
                 if group == "fly", w == "take", i + 1 >= words.count || words[i + 1] != "off" { continue }
                 // A verb of acting on a thing asks for it with the thing after it ("drop the package", not "drop to 5 m").
-                if Self.transitive.contains(group), !(next.first.map { Self.determiners.contains($0) || ["a", "an", "it", "them", "its"].contains($0) } ?? false) { continue }
+                if Self.transitive.contains(group), !Self.nouns.contains(w), !(next.first.map { Self.determiners.contains($0) || ["a", "an", "it", "them", "its"].contains($0) } ?? false) { continue }
                 // The thing it would act on, when the request says "a …" ("record a video").
-                let phrase = w == "take" ? "take off" : next.count >= 2 && ["a", "an"].contains(next[0]) ? "\(w) \(next[0]) \(next[1])" : w
+                var phrase = w == "take" ? "take off" : next.count >= 2 && ["a", "an"].contains(next[0]) ? "\(w) \(next[0]) \(next[1])" : w
+                // A noun with its verb: "film a video".
+                if Self.nouns.contains(w), i >= 2, ["a", "an"].contains(words[i - 1]) { phrase = "\(words[i - 2]) \(words[i - 1]) \(w)" }
                 return "\(robotId) cannot \(phrase): none of its actions does that"
             }
         }
@@ -205,7 +207,11 @@ public struct Refusals {
         ("follow", ["follow", "chase", "escort", "accompany", "track"]),
         ("deliver", ["deliver", "drop", "release", "throw", "toss", "dump", "unload", "place", "put"]),
         ("rotate", ["rotate", "twist", "swivel", "spin"]),
+        ("climb", ["climb", "clamber"]),
     ]
+
+    /// Words of a kind that name what it makes ("a video of the pond"), not how: they ask for it wherever they stand.
+    static let nouns: Set<String> = ["video", "livestream"]
 
     /// The kinds whose verbs act on a thing: they ask for it only with the thing after them.
     static let transitive: Set<String> = ["spray", "paint", "join", "open", "video", "follow", "deliver"]

@@ -46,6 +46,7 @@ struct AxisBindingTests {
         #expect(parse("raise the gripper 10 centimetres") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=10)"])
         #expect(parse("lower the gripper by 2 inches") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-5.08)"])
         #expect(parse("shift the gripper minus fifteen centimetres in y") == ["move_gripper(dx_cm=0, dy_cm=-15, dz_cm=0)"])
+        #expect(parse("shift the gripper 0.15 m in negative y") == ["move_gripper(dx_cm=0, dy_cm=-15, dz_cm=0)"])
         #expect(parse("move the gripper 10 cm along x and 5 cm down") == ["move_gripper(dx_cm=10, dy_cm=0, dz_cm=-5)"])
         // Nothing tells the numbers apart: in the parameters' order.
         #expect(parse("move the gripper by 1, 2 and 3 cm") == ["move_gripper(dx_cm=1, dy_cm=2, dz_cm=3)"])

@@ -30,6 +30,8 @@ struct NormalizerTests {
         // One of a unit, hours; a maximum is no direction.
         #expect(n.normalize("hover there for a full minute") == "hover there for 60 seconds")
         #expect(n.normalize("hover for an hour") == "hover for 3600 seconds")
+        #expect(n.normalize("hover for a quarter of a minute") == "hover for 15 seconds")
+        #expect(n.normalize("take off to twenty-five metres") == "take off to 25 metres")
         #expect(n.normalize("climb up to 20 m") == "climb up to 20 m")
         let (arm, bench) = try load("arm", "workbench")
         let a = InstructionNormalizer(robot: arm, world: bench)

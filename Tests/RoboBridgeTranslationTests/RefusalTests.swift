@@ -55,6 +55,8 @@ struct RefusalTests {
         #expect(try reason(drone.0, drone.1, "spray the barn with water", barn) == "drone cannot spray: none of its actions does that")
         #expect(try reason(drone.0, drone.1, "record a video of the barn", barn) == "drone cannot record a video: none of its actions does that")
         #expect(try reason(drone.0, drone.1, "drop the bucket at the barn", barn) == "drone cannot drop: none of its actions does that")
+        #expect(try reason(drone.0, drone.1, "film a video of the barn", barn) == "drone cannot film a video: none of its actions does that")
+        #expect(try reason(rover.0, rover.1, "climb onto the sofa", []) == "rover cannot climb: none of its actions does that")
         #expect(try reason(arm.0, arm.1, "weld the red block to the blue block", [ActionCall("pick", [.init("part", .string("blue_block"))])])
             == "arm cannot weld: none of its actions does that")
         #expect(try reason(rover.0, rover.1, "open the bedroom window", [ActionCall("dock")]) == "rover cannot open: none of its actions does that")
