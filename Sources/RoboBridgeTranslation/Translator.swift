@@ -432,10 +432,11 @@ public final class Translator {
         // A robot's text arguments as the request wrote them (`VerbatimText`), of what streams out too.
         let normalizer = self.normalizer
         let verbatim = isToolSet ? nil : VerbatimText(request: instruction, robot: robot) { normalizer.normalize($0) }
+        let toolSet = isToolSet
         let onCommitted = committed.map { report in
             { (bytes: [UInt8], count: Int) in
                 if let calls = PlanText.parse(String(decoding: bytes, as: UTF8.self), robot: robot, leading: count) {
-                    let out = verbatim?.restoring(support?.reportable(calls) ?? calls) ?? calls
+                    let out = toolSet ? calls : verbatim?.restoring(lexicon.withPrerequisites(support?.reportable(calls) ?? calls)) ?? calls
                     if !out.isEmpty { report(out) }
                 }
             }
@@ -449,7 +450,8 @@ public final class Translator {
         // A tool set's numbers go to the parameters named next to them; a call whose value the request lists with
         // others ("in Boston and Denver") is made once per value; a follow-up clause ("Also for Denver.", "What about
         // 221?") asks for the last call again with its values.
-        var calls = verbatim?.restoring(support?.supported(parsedPlan) ?? parsedPlan) ?? parsedPlan
+        // A robot's calls get what its examples always do first (`navigate_to` the object's place before `pick`).
+        var calls = isToolSet ? parsedPlan : verbatim?.restoring(lexicon.withPrerequisites(support?.supported(parsedPlan) ?? parsedPlan)) ?? parsedPlan
         if isToolSet {
             let limit = robot.limits.maxPlanActions
             calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map {
