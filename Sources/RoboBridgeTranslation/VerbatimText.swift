@@ -27,14 +27,17 @@ public struct VerbatimText {
         self.words = words
     }
 
-    /// `calls` with each text argument that a run of the request's words normalizes to replaced by that run.
+    /// `calls` with each text argument that a run of the request's words normalizes to replaced by that run, and
+    /// a thing's name ended where the request goes on to something else (`phrase`).
     public func restoring(_ calls: [ActionCall]) -> [ActionCall] {
         calls.map { call in
             guard let action = robot.action(named: call.name) else { return call }
             var out = call
             for k in out.arguments.indices {
-                guard action.parameter(named: out.arguments[k].name)?.kind == .string, case .string(let v) = out.arguments[k].value,
-                      let written = run(normalizingTo: v) else { continue }
+                guard let p = action.parameter(named: out.arguments[k].name), p.kind == .string,
+                      case .string(let v) = out.arguments[k].value else { continue }
+                let written = Self.phrase(run(normalizingTo: v) ?? v, action: action, parameter: p)
+                guard written != v, !written.isEmpty else { continue }
                 var candidate = out
                 candidate.arguments[k].value = .string(written)
                 if action.problem(with: candidate, world: nil) == nil { out = candidate }
@@ -42,6 +45,26 @@ public struct VerbatimText {
             return out
         }
     }
+
+    /// A text parameter that names a thing (a subject, a kind — not words to speak) takes the thing's words only: the
+    /// text ends before a word that starts another clause ("the cows if you don't mind", "gears can you see", "blocks
+    /// are on the bench"), and a kind takes no article ("the gears" → "gears").
+    static func phrase(_ text: String, action: Action, parameter p: Parameter) -> String {
+        let about = InstructionNormalizer.tokenize([action.name.replacingOccurrences(of: "_", with: " "), action.description,
+                                                    p.name.replacingOccurrences(of: "_", with: " "), p.description].joined(separator: " "))
+        guard about.allSatisfy({ !speech.contains($0) }) else { return text }
+        var words = text.split(separator: " ").map(String.init)
+        if let cut = words.indices.dropFirst().first(where: { clauseStarts.contains(words[$0].lowercased()) }) { words = Array(words[..<cut]) }
+        if about.contains(where: ["kind", "kinds", "type", "category"].contains), words.count > 1,
+           ["the", "a", "an"].contains(words[0].lowercased()) { words.removeFirst() }
+        return words.joined(separator: " ")
+    }
+
+    /// Words that say a text parameter holds words to speak or show.
+    static let speech: Set<String> = ["say", "speak", "text", "message", "announce", "utter", "tell", "words", "sentence", "display", "show"]
+    /// Words that start another clause after a thing's name.
+    static let clauseStarts: Set<String> = ["if", "can", "could", "would", "please", "are", "is", "was", "were", "max", "thanks", "so",
+                                            "because", "when", "while", "that's", "then"]
 
     /// The run of the request's words (trimmed of the punctuation around it) whose normalized form is `value`.
     func run(normalizingTo value: String) -> String? {

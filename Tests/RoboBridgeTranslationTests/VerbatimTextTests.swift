@@ -26,6 +26,28 @@ struct VerbatimTextTests {
             == [ActionCall("take_photo", [.init("subject", .string("the tower"))])])
     }
 
+    @Test func aThingsNameEndsWhereTheRequestGoesOn() throws {
+        let (arm, bench) = try load("arm", "workbench")
+        let a = InstructionNormalizer(robot: arm, world: bench)
+        let count = VerbatimText(request: "how many gears can you see?", robot: arm) { a.normalize($0) }
+        // A kind takes no article and ends before "can you see".
+        #expect(count.restoring([ActionCall("count_parts", [.init("kind", .string("gears can you see"))])])
+            == [ActionCall("count_parts", [.init("kind", .string("gears"))])])
+        #expect(count.restoring([ActionCall("count_parts", [.init("kind", .string("the green gear"))])])
+            == [ActionCall("count_parts", [.init("kind", .string("green gear"))])])
+        let (drone, farm) = try load("drone", "farm")
+        let d = InstructionNormalizer(robot: drone, world: farm)
+        let photo = VerbatimText(request: "I'd like a picture of the cows, if you don't mind", robot: drone) { d.normalize($0) }
+        #expect(photo.restoring([ActionCall("take_photo", [.init("subject", .string("the cows if you don't mind"))])])
+            == [ActionCall("take_photo", [.init("subject", .string("the cows"))])])
+        // Words to speak are kept whole.
+        let (rover, apartment) = try load("rover", "apartment")
+        let r = InstructionNormalizer(robot: rover, world: apartment)
+        let say = VerbatimText(request: "say can you hear me", robot: rover) { r.normalize($0) }
+        #expect(say.restoring([ActionCall("say", [.init("text", .string("can you hear me"))])])
+            == [ActionCall("say", [.init("text", .string("can you hear me"))])])
+    }
+
     @Test func wordsOfWhatIsSaidAreNotAskedFor() throws {
         let (rover, apartment) = try load("rover", "apartment")
         let refusals = Refusals(robot: rover, world: apartment)
