@@ -18,6 +18,11 @@ public struct ExampleBank: Sendable {
     public let entries: [Entry]
     private let classOf: [String: String]
 
+    /// The entries with their plans parsed for `robot` (what a `LexiconDrafter` learns from).
+    public func plans(for robot: Robot) -> [(instruction: String, plan: [ActionCall])] {
+        entries.compactMap { e in PlanText.parse(e.plan, robot: robot).map { (e.instruction, $0) } }
+    }
+
     public init(robot: Robot, world: World?, normalizer: InstructionNormalizer) {
         let classOf = Self.entityClass(in: world)
         self.classOf = classOf

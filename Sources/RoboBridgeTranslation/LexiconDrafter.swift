@@ -116,13 +116,15 @@ public final class LexiconDrafter: Drafter {
     }
 
     /// Inserts the calls the examples show before a call where the plan lacks them.
-    func withPrerequisites(_ plan: [ActionCall]) -> [ActionCall] {
+    public func withPrerequisites(_ plan: [ActionCall]) -> [ActionCall] {
         var out: [ActionCall] = []
         for call in plan {
             for rule in prerequisites where rule.after == call.name {
                 guard case .string(let v)? = call[rule.afterParam] else { continue }
                 guard let w = rule.viaLocation ? locationOf[v] : v, let action = robot.action(named: rule.before) else { continue }
-                if let last = out.last, last.name == rule.before, last[rule.beforeParam] == .string(w) { continue }
+                // Already there, or in the room the needed place is in ("go to the kitchen, pick up the apple").
+                if let last = out.last, last.name == rule.before, case .string(let there)? = last[rule.beforeParam],
+                   there == w || world?.place(named: w)?.room.map({ $0 == there && world?.place(named: there) != nil }) == true { continue }
                 let needed = action.normalized(ActionCall(rule.before, [.init(rule.beforeParam, .string(w))]))
                 if action.problem(with: needed, world: world) == nil { out.append(needed) }
             }
@@ -363,14 +365,14 @@ public final class LexiconDrafter: Drafter {
     private static let backWords: Set<String> = ["backward", "backwards", "reverse", "rearward", "rearwards"]
 
     /// Direction words: a number said with the opposite of a parameter's positive direction is negated.
-    private static let opposite: [String: String] = ["forward": "back", "forwards": "back", "ahead": "back", "back": "forward",
+    static let opposite: [String: String] = ["forward": "back", "forwards": "back", "ahead": "back", "back": "forward",
         "backward": "forward", "backwards": "forward", "left": "right", "right": "left", "up": "down", "down": "up",
         "clockwise": "counterclockwise", "counterclockwise": "clockwise", "raise": "lower", "lift": "lower", "lower": "raise",
         "ascend": "descend", "descend": "ascend", "higher": "lower"]
 
     /// The words that mean "negative" for a parameter: the directions its descriptions call negative,
     /// and the opposites of those they call positive.
-    private func negativeWords(_ action: Action, _ p: Parameter) -> Set<String> {
+    static func negativeWords(_ action: Action, _ p: Parameter) -> Set<String> {
         var out = Set<String>()
         for text in [action.description, p.description] {
             for part in text.lowercased().split(whereSeparator: { ".;,".contains($0) }) {
@@ -417,7 +419,7 @@ public final class LexiconDrafter: Drafter {
         var k = 0
         for (i, w) in words.enumerated() where InstructionNormalizer.number(w) != nil {
             defer { k += 1 }
-            var best: (param: Int, distance: Int, negative: Bool)?
+            var best: (param: Int, distance: Int, negative: Bool, at: Int)?
             var tie = false
             for dir in [-1, 1] {
                 var j = i + dir, d = 1
@@ -426,7 +428,7 @@ public final class LexiconDrafter: Drafter {
                         let pos = cue.positive.contains(words[j]), neg = cue.negative.contains(words[j])
                         guard pos || neg else { continue }
                         if let b = best, b.distance == d, b.param != n { tie = true }
-                        if best == nil || d < best!.distance { best = (n, d, neg); tie = false }
+                        if best == nil || d < best!.distance { best = (n, d, neg, j); tie = false }
                     }
                     j += dir
                     d += 1
@@ -435,8 +437,7 @@ public final class LexiconDrafter: Drafter {
             guard let b = best, !tie, !taken.contains(params[b.param].name) else { continue }
             taken.insert(params[b.param].name)
             // "minus 15", or "in negative y": the word before the number or before the cue that bound it.
-            let cue = (1...4).lazy.flatMap { d in [i - d, i + d] }.first { j in j >= 0 && j < words.count && (cues[b.param].positive.contains(words[j]) || cues[b.param].negative.contains(words[j])) }
-            let minus = i > 0 && ["minus", "negative"].contains(words[i - 1]) || cue.map { $0 > 0 && ["minus", "negative"].contains(words[$0 - 1]) } ?? false
+            let minus = i > 0 && ["minus", "negative"].contains(words[i - 1]) || b.at > 0 && ["minus", "negative"].contains(words[b.at - 1])
             out[k] = (params[b.param].name, b.negative != minus)
         }
         return out
@@ -497,7 +498,7 @@ public final class LexiconDrafter: Drafter {
                 if numberIndex < free.count {
                     var v = free[numberIndex]
                     numberIndex += 1
-                    if !negativeWords(action, p).isDisjoint(with: set) { v = -v }
+                    if !Self.negativeWords(action, p).isDisjoint(with: set) { v = -v }
                     call.arguments.append(.init(p.name, p.kind == .integer ? .integer(Int(v)) : .number(v)))
                 }
             case .boolean:

@@ -50,7 +50,7 @@ public struct PlanSupport {
     public func reportable(_ calls: [ActionCall]) -> [ActionCall] {
         let v = calls.map(verdict)
         if v.contains(true) { return zip(calls, v).filter { $0.1 != false }.map(\.0) }
-        return Array(calls.prefix { verdict($0) != false })
+        return zip(calls, v).prefix { $0.1 != false }.map(\.0)
     }
 
     /// true: an argument is written in the request or follows from it (a call with none: the request speaks of it);

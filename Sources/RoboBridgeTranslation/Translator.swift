@@ -213,9 +213,7 @@ public final class Translator {
         promptLayout = (systemTokens.count, all.count, context.contextLength)
         self.cached = cached
         let tokenize: (String) -> [Int32] = { (try? vocab.tokenize($0, addSpecial: false, parseSpecial: false)) ?? [] }
-        let examples: [(instruction: String, plan: [ActionCall])] = bank.entries.compactMap { e in
-            PlanText.parse(e.plan, robot: robot).map { (e.instruction, $0) }
-        }
+        let examples = bank.plans(for: robot)
         examplePlans = examples
         lexicon = LexiconDrafter(robot: decodingRobot, world: world, examples: examples, tokenize: tokenize)
         planCache = PlanCacheDrafter(tokenize: tokenize)
@@ -432,11 +430,16 @@ public final class Translator {
         // A robot's text arguments as the request wrote them (`VerbatimText`), of what streams out too.
         let normalizer = self.normalizer
         let verbatim = isToolSet ? nil : VerbatimText(request: instruction, robot: robot) { normalizer.normalize($0) }
-        let toolSet = isToolSet
+        // The repairs of a robot's decoded calls (a tool set's are below): unsupported calls out (of a streamed start,
+        // only up to the first unsupported one), the calls the examples always make first in, text as written.
+        let repaired = { (calls: [ActionCall], streaming: Bool) -> [ActionCall] in
+            guard let support, let verbatim else { return calls }
+            return verbatim.restoring(lexicon.withPrerequisites(streaming ? support.reportable(calls) : support.supported(calls)))
+        }
         let onCommitted = committed.map { report in
             { (bytes: [UInt8], count: Int) in
                 if let calls = PlanText.parse(String(decoding: bytes, as: UTF8.self), robot: robot, leading: count) {
-                    let out = toolSet ? calls : verbatim?.restoring(lexicon.withPrerequisites(support?.reportable(calls) ?? calls)) ?? calls
+                    let out = repaired(calls, true)
                     if !out.isEmpty { report(out) }
                 }
             }
@@ -451,7 +454,7 @@ public final class Translator {
         // others ("in Boston and Denver") is made once per value; a follow-up clause ("Also for Denver.", "What about
         // 221?") asks for the last call again with its values.
         // A robot's calls get what its examples always do first (`navigate_to` the object's place before `pick`).
-        var calls = isToolSet ? parsedPlan : verbatim?.restoring(lexicon.withPrerequisites(support?.supported(parsedPlan) ?? parsedPlan)) ?? parsedPlan
+        var calls = repaired(parsedPlan, false)
         if isToolSet {
             let limit = robot.limits.maxPlanActions
             calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map {
@@ -504,7 +507,8 @@ public final class Translator {
                     : "the plan came to a point where the grammar allowed no token"
                 return Translation(outcome: "fallback", actions: calls, normalizedInstruction: normalized, timing: timing, finished: false, reason: why)
             }
-            if refusesMissing, !isToolSet, let why = refusals.reason(instruction: instruction, normalized: normalized, calls: calls) {
+            // (A missing action was looked for first; now a missing entity.)
+            if refusesMissing, !isToolSet, let why = refusals.missingEntity(instruction: instruction, normalized: normalized, calls: calls) {
                 return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing, finished: result.finished,
                                    reason: why)
             }

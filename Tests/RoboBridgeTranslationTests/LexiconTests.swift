@@ -9,7 +9,7 @@ struct LexiconTests {
         let (rover, world) = try load("rover", "apartment")
         let normalizer = InstructionNormalizer(robot: rover, world: world)
         let bank = ExampleBank(robot: rover, world: world, normalizer: normalizer)
-        let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: rover).map { (instruction: e.instruction, plan: $0) } }
+        let examples = bank.plans(for: rover)
         let lexicon = LexiconDrafter(robot: rover, world: world, examples: examples) { _ in [] }
         #expect(lexicon.templateCount > 10)
         func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
@@ -24,6 +24,11 @@ struct LexiconTests {
         #expect(parse("move back 1 meter and turn right 90 degrees") == ["move(distance_m=-1)\nrotate(angle_deg=-90)"])
         // An object to pick: first where it lies (the robot file's example shows it).
         #expect(parse("grab the keys") == ["navigate_to(target=\"coffee_table\")\npick(object=\"keys\")"])
+        // Already in the room where the object lies: no second drive ("go to the kitchen, pick up the apple").
+        let inRoom = [ActionCall("navigate_to", [.init("target", .string("kitchen"))]), ActionCall("pick", [.init("object", .string("apple"))])]
+        #expect(lexicon.withPrerequisites(inRoom) == inRoom)
+        let elsewhere = [ActionCall("navigate_to", [.init("target", .string("bedroom"))]), ActionCall("pick", [.init("object", .string("apple"))])]
+        #expect(PlanText.render(lexicon.withPrerequisites(elsewhere)) == "navigate_to(target=\"bedroom\")\nnavigate_to(target=\"kitchen_counter\")\npick(object=\"apple\")")
         // Clauses.
         #expect(parse("go to the kitchen and then dock") == ["navigate_to(target=\"kitchen\")\ndock()"])
         // Text arguments: the words after the action's own.
@@ -56,7 +61,7 @@ struct AxisBindingTests {
         let (rover, world) = try load("rover", "apartment")
         let normalizer = InstructionNormalizer(robot: rover, world: world)
         let bank = ExampleBank(robot: rover, world: world, normalizer: normalizer)
-        let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: rover).map { (instruction: e.instruction, plan: $0) } }
+        let examples = bank.plans(for: rover)
         let lexicon = LexiconDrafter(robot: rover, world: world, examples: examples) { _ in [] }
         func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
         let bring = parse("bring the apple to the coffee table")
@@ -71,7 +76,7 @@ struct AxisBindingTests {
         let (arm, bench) = try load("arm", "workbench")
         let normalizer = InstructionNormalizer(robot: arm, world: bench)
         let bank = ExampleBank(robot: arm, world: bench, normalizer: normalizer)
-        let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: arm).map { (instruction: e.instruction, plan: $0) } }
+        let examples = bank.plans(for: arm)
         let lexicon = LexiconDrafter(robot: arm, world: bench, examples: examples) { _ in [] }
         func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
         // Nor is one with the other value of a boolean ("turn on the suction" is no template for "off").

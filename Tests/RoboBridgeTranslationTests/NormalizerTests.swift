@@ -87,7 +87,7 @@ struct LexiconMechanismTests {
         let (r, w) = try load(robot, world)
         let normalizer = InstructionNormalizer(robot: r, world: w)
         let bank = ExampleBank(robot: r, world: w, normalizer: normalizer)
-        let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: r).map { (instruction: e.instruction, plan: $0) } }
+        let examples = bank.plans(for: r)
         return (LexiconDrafter(robot: r, world: w, examples: examples) { _ in [] }, normalizer, r)
     }
 

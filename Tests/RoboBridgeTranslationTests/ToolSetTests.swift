@@ -116,7 +116,7 @@ struct ToolSetTests {
         let normalizer = InstructionNormalizer(robot: robot, world: nil)
         let bank = ExampleBank(robot: robot, world: nil, normalizer: normalizer)
         for e in bank.entries { #expect(PlanText.parse(e.plan, robot: robot) != nil, "bank example \(e.plan)") }
-        let examples = bank.entries.compactMap { e in PlanText.parse(e.plan, robot: robot).map { (instruction: e.instruction, plan: $0) } }
+        let examples = bank.plans(for: robot)
         let lexicon = LexiconDrafter(robot: robot, world: nil, examples: examples) { _ in [] }
         func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
         #expect(parse("visit the kitchen, the garage and the office").contains(#"visit_rooms(rooms=["kitchen", "garage", "office"])"#))
