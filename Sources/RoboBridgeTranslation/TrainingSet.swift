@@ -29,6 +29,10 @@ public struct TrainingSet: Sendable {
         var aliasesOf: [String: [String]] = [:]
         for (alias, name) in (world?.aliases ?? [:]).sorted(by: { $0.key < $1.key }) { aliasesOf[name, default: []].append(alias) }
         let singles = robot.actions.compactMap { Self.Phrasing(action: $0, classes: classes, aliasesOf: aliasesOf) }
+        // Plans as the robot's examples make them: the calls they always show first (navigate_to where an object lies
+        // before pick) are part of the plan.
+        let bank = ExampleBank(robot: robot, world: world, normalizer: InstructionNormalizer(robot: robot, world: world))
+        let lexicon = LexiconDrafter(robot: robot, world: world, examples: bank.plans(for: robot), tokenize: { _ in [] })
         var all: [Example] = []
         let frames = Self.frames
         var attempts = 0
@@ -45,18 +49,24 @@ public struct TrainingSet: Sendable {
             } else if kind == 1 {
                 let request = Self.offTopic[Int(rng.next() % UInt64(Self.offTopic.count))]
                 all.append(Example(instruction: Self.apply(frames[frame], request), plan: "none", family: "off-topic/\(frame)"))
-            } else if kind < 5, singles.count > 1 {
+            } else if kind < 10, let world, !robot.examples.isEmpty {
+                // One of the robot's own examples, its entities swapped for others of their kind.
+                let i = Int(rng.next() % UInt64(robot.examples.count))
+                guard let (text, plan) = Self.refill(robot.examples[i], world: world, aliasesOf: aliasesOf, &rng) else { continue }
+                all.append(Example(instruction: Self.apply(frames[frame], text), plan: PlanText.render(lexicon.withPrerequisites(plan)),
+                                   family: "example\(i)/\(frame)"))
+            } else if kind < 13, singles.count > 1 {
                 let a = singles[Int(rng.next() % UInt64(singles.count))], b = singles[Int(rng.next() % UInt64(singles.count))]
                 guard let (ta, ca, _) = a.make(&rng), let (tb, cb, _) = b.make(&rng) else { continue }
                 let joiner = ["and then", ", then", "and after that", "then"][Int(rng.next() % 4)]
                 all.append(Example(instruction: Self.apply(frames[frame], "\(ta) \(joiner) \(tb)").replacingOccurrences(of: " ,", with: ","),
-                                   plan: PlanText.render([ca, cb]), family: "two/\(frame)"))
+                                   plan: PlanText.render(lexicon.withPrerequisites([ca, cb])), family: "two/\(frame)"))
             } else {
                 let a = singles[Int(rng.next() % UInt64(singles.count))]
                 guard let (text, call, verb) = a.make(&rng) else { continue }
                 var instruction = Self.apply(frames[frame], text)
                 if rng.next() % 8 == 0 { instruction = Self.typo(instruction, &rng) }
-                all.append(Example(instruction: instruction, plan: PlanText.render([call]), family: "\(a.action.name)/\(verb)/\(frame)"))
+                all.append(Example(instruction: instruction, plan: PlanText.render(lexicon.withPrerequisites([call])), family: "\(a.action.name)/\(verb)/\(frame)"))
             }
         }
         var seen = Set<String>()
@@ -77,6 +87,60 @@ public struct TrainingSet: Sendable {
                            "turn on the television", "call my mother", "who won the game last night", "translate hello into French"]
 
     static func apply(_ frame: String, _ text: String) -> String { frame.replacingOccurrences(of: "{}", with: text) }
+
+    /// A robot example with the entities its instruction names swapped for others of the same kind, the place an
+    /// object lies on moving with it ("bring the apple to the coffee table" → "bring the keys to the bedroom":
+    /// navigate_to(coffee_table), pick(keys), navigate_to(bedroom), place(bedroom)); nil when no consistent swap is
+    /// found. Numbers and free text stay as the example has them.
+    static func refill(_ example: RoboBridgeConfig.Example, world: World, aliasesOf: [String: [String]], _ rng: inout SplitMix64) -> (String, [ActionCall])? {
+        var text = example.instruction.lowercased()
+        var locationOf: [String: String] = [:]
+        for o in world.objects { if case .on(let s) = o.location { locationOf[o.name] = s } }
+        let kindOf: [String: String] = Dictionary(world.entityNames.map { name in
+            (name, world.object(named: name) != nil ? "object" : world.surfaces.contains { $0.name == name } ? "surface" : "place")
+        }, uniquingKeysWith: { a, _ in a })
+        // The entities said, longest name first, each span once ("kitchen counter" before "kitchen").
+        var said: [(name: String, range: Range<String.Index>)] = []
+        for name in world.entityNames.sorted(by: { $0.count > $1.count }) {
+            let words = name.replacingOccurrences(of: "_", with: " ")
+            guard let r = text.range(of: words), !said.contains(where: { $0.range.overlaps(r) }) else { continue }
+            let before = r.lowerBound == text.startIndex || !text[text.index(before: r.lowerBound)].isLetter
+            let after = r.upperBound == text.endIndex || !text[r.upperBound].isLetter
+            if before, after { said.append((name, r)) }
+        }
+        guard !said.isEmpty else { return nil }
+        var map: [String: String] = [:]
+        let used = Set(example.plan.flatMap { $0.arguments.compactMap { if case .string(let v) = $0.value { v } else { nil } } } + said.map(\.name))
+        // Objects first: the place an object lies on follows it.
+        for (name, _) in said.sorted(by: { kindOf[$0.name] == "object" && kindOf[$1.name] != "object" }) where map[name] == nil {
+            let kind = kindOf[name]
+            let others = world.entityNames.filter { kindOf[$0] == kind && $0 != name && !used.contains($0) && !map.values.contains($0) }
+            guard !others.isEmpty else { return nil }
+            let other = others[Int(rng.next() % UInt64(others.count))]
+            map[name] = other
+            // The place the object lies on moves with it, said or not.
+            if let from = locationOf[name], let to = locationOf[other], from != to {
+                if let earlier = map[from], earlier != to { return nil }
+                if map.values.contains(to) && map[from] != to { return nil }
+                map[from] = to
+            }
+        }
+        // Every name still used must stay distinct from the ones swapped in.
+        let kept = used.filter { map[$0] == nil }
+        guard Set(map.values).isDisjoint(with: kept), Set(map.values).count == map.count else { return nil }
+        for (name, range) in said.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) {
+            guard let to = map[name] else { continue }
+            let names = aliasesOf[to] ?? []
+            let spoken = !names.isEmpty && rng.next() % 4 == 0 ? names[Int(rng.next() % UInt64(names.count))] : to
+            text.replaceSubrange(range, with: spoken.replacingOccurrences(of: "_", with: " "))
+        }
+        let plan = example.plan.map { call in
+            ActionCall(call.name, call.arguments.map { a in
+                if case .string(let v) = a.value, let to = map[v] { .init(a.name, .string(to)) } else { a }
+            })
+        }
+        return (text, plan)
+    }
 
     static func typo(_ text: String, _ rng: inout SplitMix64) -> String {
         var words = text.split(separator: " ").map(String.init)
@@ -110,9 +174,24 @@ public struct TrainingSet: Sendable {
             self.aliasesOf = aliasesOf
             let words = action.name.split(separator: "_").map(String.init)
             var verbs = [words.joined(separator: " ")]
-            for w in words { verbs += LexiconDrafter.synonyms[w] ?? [] }
-            // The verb alone reads well before an object ("go to" for a place target).
-            if action.parameters.contains(where: { $0.entityClass == "place" }) { verbs = verbs.map { $0 + " to" } + ["go to", "head over to"] }
+            if words.count >= 2, action.parameters.contains(where: { $0.kind == .number || $0.kind == .integer }),
+               !action.parameters.contains(where: { $0.entityClass != nil }) {
+                // A verb and what it sets ("set_speed"): "set the speed to 0.5 m/s", "set the pace to …"; comparatives
+                // ("faster") are no nouns.
+                let nouns = words.dropFirst().joined(separator: " ")
+                verbs = ["\(words[0]) the \(nouns) to", "change the \(nouns) to"]
+                for w in words.dropFirst() { verbs += (LexiconDrafter.synonyms[w] ?? []).filter { !$0.hasSuffix("er") }.map { "\(words[0]) the \($0) to" } }
+            } else {
+                for w in words { verbs += LexiconDrafter.synonyms[w] ?? [] }
+            }
+            // Before a place: a verb of going takes "to" ("drive to the kitchen", and "go to" too); any other verb acts
+            // on what the robot holds ("put it on the dining table" is place, never "go to the dining table").
+            if action.parameters.contains(where: { $0.entityClass == "place" }) {
+                let going: Set<String> = ["go", "drive", "travel", "navigate", "head", "move", "fly", "walk", "roll", "proceed", "return"]
+                verbs = verbs.contains { going.contains(String($0.prefix { $0 != " " })) }
+                    ? verbs.map { $0.hasSuffix(" to") || $0 == "visit" ? $0 : $0 + " to" } + ["go to", "head over to"]
+                    : verbs.map { $0 + " it on" }
+            }
             self.verbs = Array(Set(verbs)).sorted()
         }
 
@@ -133,12 +212,28 @@ public struct TrainingSet: Sendable {
                     text += " the " + said.replacingOccurrences(of: "_", with: " ")
                 case .number, .integer:
                     let lo = p.minimum ?? 0, hi = p.maximum ?? 10
-                    let whole = Int(lo.rounded(.up))...Int(hi.rounded(.down))
+                    // A narrow range of a real number takes tenths ("0.4 m/s" between 0.1 and 1).
+                    let tenths = p.kind == .number && hi - lo <= 5
+                    let whole = tenths ? Int((lo * 10).rounded(.up))...Int((hi * 10).rounded(.down)) : Int(lo.rounded(.up))...Int(hi.rounded(.down))
                     guard !whole.isEmpty else { return nil }
-                    let v = Int.random(in: whole, using: &rng)
-                    args.append(.init(p.name, p.kind == .integer ? .integer(v) : .number(Double(v))))
-                    let number = rng.next() % 2 == 0 || v < 0 || v > 99 ? String(v) : Self.words(v)
-                    text += " " + number + (p.unit.map { " " + (Self.unitWords[$0]?[Int(rng.next() % 2)] ?? $0) } ?? "")
+                    let drawn = Int.random(in: whole, using: &rng)
+                    let value = tenths ? Double(drawn) / 10 : Double(drawn)
+                    args.append(.init(p.name, p.kind == .integer ? .integer(drawn) : .number(value)))
+                    // A signed quantity is said as people say it: its size and the direction its description names
+                    // ("turn right 48 degrees" for -48 when positive turns left), not "-48".
+                    let negative = LexiconDrafter.negativeWords(action, p).filter { LexiconDrafter.opposite[$0] != nil }.sorted()
+                    let v = drawn
+                    if !negative.isEmpty, v == 0 { return nil }  // "move 0 m" asks for nothing
+                    let said = negative.isEmpty ? v : abs(v)
+                    let number = tenths ? ConfigValue.number(negative.isEmpty ? value : abs(value)).description
+                        : rng.next() % 2 == 0 || said < 0 || said > 99 ? String(said) : Self.words(said)
+                    var phrase = number + (p.unit.map { " " + (Self.unitWords[$0]?[Int(rng.next() % 2)] ?? $0) } ?? "")
+                    if !negative.isEmpty, case let word = negative[Int(rng.next() % UInt64(negative.count))],
+                       let positive = LexiconDrafter.opposite[word], v != 0 {
+                        let direction = v < 0 ? word : positive
+                        phrase = rng.next() % 2 == 0 ? direction + " " + phrase : phrase + " " + direction
+                    }
+                    text += " " + phrase
                 case .boolean:
                     let on = rng.next() % 2 == 0
                     args.append(.init(p.name, .bool(on)))

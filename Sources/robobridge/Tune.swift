@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoboBridgeConfig
 import RoboBridgeEngine
+import RoboBridgeProtocol
 import RoboBridgeTranslation
 #if canImport(Glibc)
 import Glibc
@@ -49,6 +50,9 @@ struct Tune: AsyncParsableCommand {
     @Option(name: .long, help: "What the model sees per example: short (instruction and plan under a one-line system prompt) or full (the translator's own prompt: system prompt, retrieved examples, instruction; ~10x the tokens).")
     var prompt: PromptKind = .short
 
+    @Flag(name: .long, help: "Print the examples made from the robot file (JSON lines: instruction, plan, family, split) and stop.")
+    var printData = false
+
     enum PromptKind: String, ExpressibleByArgument { case full, short }
 
     func validate() throws {
@@ -70,6 +74,15 @@ struct Tune: AsyncParsableCommand {
         let set = TrainingSet(robot: robotFile, world: worldFile, count: examples, seed: seed)
         print("data: \(set.train.count) training and \(set.validation.count) validation examples from \(robot) "
               + "(\(Set(set.train.map(\.family)).count) and \(Set(set.validation.map(\.family)).count) template families, none shared)")
+        if printData {
+            for (split, examples) in [("train", set.train), ("validation", set.validation)] {
+                for e in examples {
+                    print(JSONValue.object([("instruction", .string(e.instruction)), ("plan", .string(e.plan)), ("family", .string(e.family)),
+                                            ("split", .string(split))]).description)
+                }
+            }
+            return
+        }
         let basePath: String
         do { basePath = try ModelCatalog.resolve(model) } catch { throw fail("\(error)") }
         guard let quantize = ModelCatalog.dependencyPaths(".deps/llama/bin/llama-quantize").first else {
@@ -98,9 +111,10 @@ struct Tune: AsyncParsableCommand {
                                                dictionary: InstructionNormalizer.words(ofVocabulary: base.vocabulary.allTokenBytes()))
         let bank = ExampleBank(robot: robotFile, world: worldFile, normalizer: normalizer)
         let short = "You turn instructions for \(robotFile.id) into action calls, one per line, or none."
+        // The instruction as the translator shows it to the model: normalized (entities by name, numbers in digits).
         func messages(_ e: TrainingSet.Example) -> [ChatMessage] {
-            guard prompt == .full else { return [ChatMessage(.system, short), ChatMessage(.user, e.instruction), ChatMessage(.assistant, e.plan)] }
             let normalized = normalizer.normalize(e.instruction)
+            guard prompt == .full else { return [ChatMessage(.system, short), ChatMessage(.user, normalized), ChatMessage(.assistant, e.plan)] }
             var m = [ChatMessage(.system, builder.systemMessage)]
             for shown in bank.select(for: normalized, k: 2) { m += [ChatMessage(.user, shown.instruction), ChatMessage(.assistant, shown.plan)] }
             return m + [ChatMessage(.user, normalized), ChatMessage(.assistant, e.plan)]

@@ -25,6 +25,29 @@ struct TuneTests {
         let named = Set((set.train + set.validation).flatMap { e in e.plan.split(separator: "\n").map { String($0.prefix { $0 != "(" }) } })
         #expect(Set(robot.actions.map(\.name)).isSubset(of: named), "\(Set(robot.actions.map(\.name)).subtracting(named))")
         #expect(set.train.contains { $0.plan == "none" })
+
+        let all = set.train + set.validation
+        // The robot's own examples with other entities: "bring the apple to the coffee table" for other objects and
+        // places, the place an object lies on moving with it.
+        let refilled = all.filter { $0.family.hasPrefix("example") && $0.plan.contains("pick(") }
+        #expect(refilled.count >= 20)
+        #expect(Set(refilled.map(\.plan)).count >= 10)
+        var lies: [String: String] = [:]
+        for o in world.objects { if case .on(let s) = o.location { lies[o.name] = s } }
+        for e in all {
+            let calls = try #require(e.plan == "none" ? [] : PlanText.parse(e.plan, robot: robot))
+            for (i, c) in calls.enumerated() where c.name == "pick" {
+                // Every pick comes after a drive to where the object lies or to its room, as the examples show.
+                guard case .string(let object)? = c["object"], let surface = lies[object] else { continue }
+                let room = world.place(named: surface)?.room
+                let before: String? = if i > 0, calls[i - 1].name == "navigate_to", case .string(let t)? = calls[i - 1]["target"] { t } else { nil }
+                #expect(before != nil && (before == surface || before == room), "\(e.instruction) → \(e.plan)")
+            }
+            // A verb of going never asks for place(); a signed number is said with its direction, never with a minus.
+            if e.family.hasPrefix("place/") { #expect(!e.instruction.contains("go to"), "\(e.instruction)") }
+            if e.family.hasPrefix("move/") || e.family.hasPrefix("rotate/") { #expect(!e.instruction.contains("-"), "\(e.instruction)") }
+        }
+        #expect(all.contains { $0.plan == "rotate(angle_deg=-90)" || $0.plan.hasPrefix("rotate(angle_deg=-") && $0.instruction.contains("right") })
     }
 
     /// A tiny tune (two windows, three passes): the training loss falls, the validation loss (families never trained
