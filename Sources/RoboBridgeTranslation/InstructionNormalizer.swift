@@ -20,6 +20,9 @@ public struct InstructionNormalizer: Sendable {
     private let targetLengthUnit: String?
     private let hasSpeed: Bool
     private let turnsInDegrees: Bool
+    /// The verb of the robot's speech action ("say"), if it has one: an action of a text parameter named by a word of
+    /// speaking.
+    private let speechVerb: String?
 
     /// - Parameter dictionary: real words, lower-case, that are never corrected (see `words(ofVocabulary:)`).
     public init(robot: Robot, world: World?, dictionary: Set<String> = []) {
@@ -53,6 +56,11 @@ public struct InstructionNormalizer: Sendable {
                 for v in p.values ?? [] {
                     for synonym in Self.valueSynonyms[v] ?? [] where phrases[words(synonym)] == nil && !known.isSuperset(of: words(synonym)) {
                         phrases[words(synonym)] = v
+                        // A phrasal verb takes its object between verb and particle ("speed things up").
+                        let w = words(synonym)
+                        if w.count == 2, ["up", "down"].contains(w[1]) {
+                            for object in ["it", "things", "them", "this"] { phrases[[w[0], object, w[1]]] = v }
+                        }
                     }
                 }
             }
@@ -72,6 +80,9 @@ public struct InstructionNormalizer: Sendable {
         targetLengthUnit = units.first { ["m", "cm", "mm"].contains($0) }
         hasSpeed = units.contains("m/s")
         turnsInDegrees = units.contains("deg")
+        speechVerb = robot.actions.first { a in
+            a.parameters.contains { $0.kind == .string } && ["say", "speak", "announce", "utter"].contains(String(a.name.prefix { $0 != "_" }))
+        }.map { String($0.name.prefix { $0 != "_" }) }
     }
 
     public func normalize(_ instruction: String) -> String {
@@ -84,11 +95,39 @@ public struct InstructionNormalizer: Sendable {
         tokens = convertUnits(tokens)
         tokens = Self.maxima(tokens)
         tokens = canonicalEntities(tokens)
+        if let speechVerb { tokens = Self.tellingEveryone(tokens, verb: speechVerb) }
         if let references {
             tokens = references.resolve(tokens)
             tokens = references.placement(tokens) ?? tokens
         }
         return tokens.joined(separator: " ").replacingSpaceBeforePunctuation()
+    }
+
+    /// "tell everyone (that) X", "let everybody know (that) X" → "say X": words for all who hear, not for the one
+    /// asking ("tell me a joke" stays).
+    static func tellingEveryone(_ t: [String], verb: String) -> [String] {
+        let audience: Set<String> = ["everyone", "everybody", "them", "people", "all", "guests", "family", "kids", "room", "house", "visitors"]
+        var out: [String] = [], i = 0
+        while i < t.count {
+            if ["tell", "let"].contains(t[i]) {
+                var k = i + 1
+                if k < t.count, t[k] == "the" { k += 1 }
+                if k < t.count, audience.contains(t[k]) {
+                    k += 1
+                    let lets = t[i] == "let"
+                    if lets, k < t.count, t[k] == "know" { k += 1 } else if lets { out.append(t[i]); i += 1; continue }
+                    if k < t.count, t[k] == "that" { k += 1 }
+                    if k < t.count {
+                        out.append(verb)
+                        i = k
+                        continue
+                    }
+                }
+            }
+            out.append(t[i])
+            i += 1
+        }
+        return out
     }
 
     /// A number as an instruction writes it: digits with an optional sign and decimals ("12", "-3", "0.5"), finite.
@@ -344,6 +383,10 @@ public struct InstructionNormalizer: Sendable {
             var matched = false
             for n in stride(from: min(longestPhrase, t.count - i), through: 1, by: -1) {
                 let words = Array(t[i..<i + n])
+                // A direction word that a world uses as a name ("left" for left_bin) is a direction next to a
+                // number: "10 cm to the left", "left 10 cm".
+                if n == 1, LexiconDrafter.opposite[words[0]] != nil,
+                   t[max(0, i - 4)..<i].contains(where: { Self.number($0) != nil }) || (i + 1 < t.count && Self.number(t[i + 1]) != nil) { continue }
                 if let name = phrases[words] ?? phrases[words.map { $0.hasSuffix("s") && $0.count > 3 ? String($0.dropLast()) : $0 }] {
                     out.append(name)
                     i += n

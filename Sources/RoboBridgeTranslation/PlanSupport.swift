@@ -37,11 +37,57 @@ public struct PlanSupport {
         self.wordsOf = wordsOf
     }
 
-    /// `calls` without those the request does not support, when one it supports remains.
+    /// `calls` without those the request does not support, when one it supports remains; and without a call of no
+    /// arguments that the call before it already does (`implies`).
     public func supported(_ calls: [ActionCall]) -> [ActionCall] {
         let v = calls.map(verdict)
-        guard v.contains(true), v.contains(false) else { return calls }
-        return zip(calls, v).filter { $0.1 != false }.map(\.0)
+        let kept = v.contains(true) && v.contains(false) ? zip(calls, v).filter { $0.1 != false }.map(\.0) : calls
+        return Self.withoutImplied(kept, robot: robot)
+    }
+
+    /// Whether `a` does what `b` does, by `a`'s description: `b` takes no arguments and its name is a verb of that
+    /// description after "and" ("return_home: Fly back to the home pad and land." → `land`).
+    static func implies(_ a: Action, _ b: Action) -> Bool {
+        guard a.name != b.name, b.parameters.isEmpty else { return false }
+        let words = InstructionNormalizer.tokenize(a.description)
+        let name = b.name.split(separator: "_").map(String.init)
+        return words.indices.contains { i in
+            i > 0 && words[i - 1] == "and" && i + name.count <= words.count && Array(words[i..<(i + name.count)]) == name
+        }
+    }
+
+    /// The plan without a call its predecessor already does ("return_home(); land()" → "return_home()"), and with a
+    /// call to the place an action of no arguments goes to followed by what that action does after it, as that action
+    /// ("fly_to(home_pad); land()" → "return_home()": "Fly back to the home pad and land.").
+    static func withoutImplied(_ calls: [ActionCall], robot: Robot) -> [ActionCall] {
+        var out: [ActionCall] = []
+        for c in calls {
+            if let last = out.last, c.arguments.isEmpty, let b = robot.action(named: c.name) {
+                if let a = robot.action(named: last.name), implies(a, b) { continue }
+                if let whole = wholeAction(last, then: b, robot: robot) {
+                    out[out.count - 1] = ActionCall(whole.name)
+                    continue
+                }
+            }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// The action of no arguments whose description goes to the place `call` goes to and then does `then`.
+    static func wholeAction(_ call: ActionCall, then: Action?, robot: Robot) -> Action? {
+        guard call.arguments.count == 1, case .string(let place) = call.arguments[0].value else { return nil }
+        let words = place.split(separator: "_").map(String.init)
+        return robot.actions.first { a in
+            a.parameters.isEmpty && a.name != call.name && (then.map { implies(a, $0) } ?? robot.actions.contains { implies(a, $0) })
+                && Set(InstructionNormalizer.tokenize(a.description)).isSuperset(of: words)
+        }
+    }
+
+    /// Streamed calls hold back a last call that the next one may turn into another (`wholeAction`).
+    static func holdingBack(_ calls: [ActionCall], robot: Robot) -> [ActionCall] {
+        guard let last = calls.last, wholeAction(last, then: nil, robot: robot) != nil else { return calls }
+        return Array(calls.dropLast())
     }
 
     /// What of a plan decoded so far can go out before the plan ends, so that it is a start of `supported(plan)`
@@ -49,8 +95,8 @@ public struct PlanSupport {
     /// the first unsupported one (it stays or goes with the rest of the plan).
     public func reportable(_ calls: [ActionCall]) -> [ActionCall] {
         let v = calls.map(verdict)
-        if v.contains(true) { return zip(calls, v).filter { $0.1 != false }.map(\.0) }
-        return zip(calls, v).prefix { $0.1 != false }.map(\.0)
+        let kept = v.contains(true) ? zip(calls, v).filter { $0.1 != false }.map(\.0) : zip(calls, v).prefix { $0.1 != false }.map(\.0)
+        return Self.holdingBack(Self.withoutImplied(kept, robot: robot), robot: robot)
     }
 
     /// true: an argument is written in the request or follows from it (a call with none: the request speaks of it);

@@ -20,6 +20,14 @@ struct References: Sendable {
     /// The world's objects, and the places and surfaces an object can be put on or in.
     private let objects: Set<String>
     private let places: Set<String>
+    /// Entity → the words of its description that say what it is ("landing", "pad", "house" for "The landing pad by
+    /// the house."), with its kind's noun ("waypoint").
+    private let described: [(name: String, words: Set<String>)]
+    private let describedWords: Set<String>
+
+    /// Words that join the words of a description ("the pad *by the* house") and say nothing of the thing.
+    static let joiners: Set<String> = ["the", "a", "an", "of", "by", "beside", "near", "next", "to", "at", "on", "in", "with", "and",
+                                       "behind", "outside", "inside", "s", "its", "is", "are", "where"]
 
     /// Nouns that say nothing of what a thing is, and everyday kinds of things.
     static let vagueNouns: Set<String> = ["thing", "things", "one", "item", "object", "part", "piece", "stuff", "fruit", "food", "toy",
@@ -55,6 +63,35 @@ struct References: Sendable {
         nameWords = Set(world.entityNames.flatMap { $0.split(separator: "_").map(String.init) })
         objects = Set(world.objects.map(\.name))
         places = Set((world.places + world.surfaces).map(\.name))
+        var described: [(String, Set<String>)] = []
+        let entries: [(String, String?, String?)] = world.places.map { ($0.name, $0.description, nil) } + world.surfaces.map { ($0.name, $0.description, "surface") }
+            + world.waypoints.map { ($0.name, $0.description, "waypoint") } + world.objects.map { ($0.name, $0.description, "object") }
+        for (name, description, kind) in entries {
+            guard let description else { continue }
+            let words = Set(InstructionNormalizer.tokenize(description.replacingOccurrences(of: "-", with: " "))).subtracting(Self.joiners)
+            if words.count >= 2 { described.append((name, words.union(kind.map { [$0] } ?? []))) }
+        }
+        self.described = described
+        describedWords = described.reduce(into: Set<String>()) { $0.formUnion($1.1) }
+    }
+
+    /// "the landing pad by the house", "the pad beside the house", "the waypoint by the house": a phrase after an
+    /// article all of whose words are the words of one entity's description (or joiners), at least two of them, ending
+    /// on one — that entity, when no other fits as well. The phrase's end and the entity.
+    private func describedEntity(after i: Int, _ t: [String]) -> (end: Int, name: String)? {
+        var end = i
+        while end < t.count, end - i < 7, describedWords.contains(t[end]) || Self.joiners.contains(t[end]) { end += 1 }
+        while end > i, Self.joiners.contains(t[end - 1]) { end -= 1 }
+        guard end - i >= 2 else { return nil }
+        let span = t[i..<end].filter { !Self.joiners.contains($0) }
+        var best: (score: Int, name: String)?, tie = false
+        for (name, words) in described where span.allSatisfy(words.contains) {
+            let score = Set(span).count
+            guard score >= 2 else { continue }
+            if let b = best, b.score == score { tie = true } else if best == nil || score > best!.score { best = (score, name); tie = false }
+        }
+        guard let best, !tie else { return nil }
+        return (end, best.name)
     }
 
     /// A request that says where an object should be instead of asking to put it there ("the phone should be on the
@@ -87,6 +124,12 @@ struct References: Sendable {
         var i = 0
         func at(_ k: Int) -> String? { k < t.count ? t[k] : nil }
         while i < t.count {
+            // An entity by the words of its description, after an article.
+            if i > 0, ["the", "a", "an", "your"].contains(t[i - 1]), let (end, name) = describedEntity(after: i, t) {
+                out.append(name)
+                i = end
+                continue
+            }
             // "<color> <vague noun>" → the one object of that color.
             if let objects = colors[t[i]], objects.count == 1, let noun = at(i + 1), Self.vagueNouns.contains(noun), !nameWords.contains(noun) {
                 out.append(objects[0])

@@ -48,15 +48,20 @@ public struct VerbatimText {
 
     /// A text parameter that names a thing (a subject, a kind — not words to speak) takes the thing's words only: the
     /// text ends before a word that starts another clause ("the cows if you don't mind", "gears can you see", "blocks
-    /// are on the bench"), and a kind takes no article ("the gears" → "gears").
+    /// are on the bench"), and a kind takes no article and no place ("the gears" → "gears", "blocks on the bench" → "blocks").
     static func phrase(_ text: String, action: Action, parameter p: Parameter) -> String {
         let about = InstructionNormalizer.tokenize([action.name.replacingOccurrences(of: "_", with: " "), action.description,
                                                     p.name.replacingOccurrences(of: "_", with: " "), p.description].joined(separator: " "))
         guard about.allSatisfy({ !speech.contains($0) }) else { return text }
         var words = text.split(separator: " ").map(String.init)
         if let cut = words.indices.dropFirst().first(where: { clauseStarts.contains(words[$0].lowercased()) }) { words = Array(words[..<cut]) }
-        if about.contains(where: ["kind", "kinds", "type", "category"].contains), words.count > 1,
-           ["the", "a", "an"].contains(words[0].lowercased()) { words.removeFirst() }
+        if about.contains(where: ["kind", "kinds", "type", "category"].contains) {
+            if words.count > 1, ["the", "a", "an"].contains(words[0].lowercased()) { words.removeFirst() }
+            // A kind is no place: "blocks on the bench" are blocks.
+            if let cut = words.indices.dropFirst().first(where: { ["on", "in", "at", "from", "inside", "near"].contains(words[$0].lowercased()) }) {
+                words = Array(words[..<cut])
+            }
+        }
         return words.joined(separator: " ")
     }
 

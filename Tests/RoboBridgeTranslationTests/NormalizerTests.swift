@@ -41,9 +41,16 @@ struct NormalizerTests {
         // Everyday words for the names of the arm's modes (precise, normal, fast).
         #expect(a.normalize("work more carefully") == "work more precise")
         #expect(a.normalize("speed up please") == "fast please")
-        #expect(a.normalize("back to the usual mode") == "back to the normal mode")
+        #expect(a.normalize("speed things up") == "fast")
+        // Telling everyone is saying, for a robot that speaks; telling me is not.
         let (rover, apartment) = try load("rover", "apartment")
-        #expect(InstructionNormalizer(robot: rover, world: apartment).normalize("turn all the way around") == "turn 180 degrees")
+        let r = InstructionNormalizer(robot: rover, world: apartment)
+        #expect(r.normalize("tell everyone dinner is ready") == "say dinner is ready")
+        #expect(r.normalize("let everybody know that the laundry is done") == "say the laundry is done")
+        #expect(r.normalize("tell me a joke") == "tell me a joke")
+        #expect(r.normalize("let them in") == "let them in")
+        #expect(a.normalize("back to the usual mode") == "back to the normal mode")
+        #expect(r.normalize("turn all the way around") == "turn 180 degrees")
         // A dash between words is a pause; before a number, its sign.
         #expect(InstructionNormalizer(robot: rover, world: apartment).normalize("the hallway - go there") == "the hallway, go there")
         #expect(InstructionNormalizer(robot: rover, world: apartment).normalize("move -3 m") == "move -3 m")
@@ -140,6 +147,18 @@ struct ReferenceTests {
         #expect(n.normalize("go to the room with the garage") == "go to the room with the garage")
     }
 
+    /// An entity named by the words of its description ("home_pad: The landing pad by the house.").
+    @Test func anEntityByItsDescription() throws {
+        let (drone, farm) = try load("drone", "farm")
+        let n = InstructionNormalizer(robot: drone, world: farm)
+        #expect(n.normalize("fly to the landing pad by the house") == "fly to the home_pad")
+        #expect(n.normalize("fly to the pad beside the house and hover") == "fly to the home_pad and hover")
+        #expect(n.normalize("fly to the waypoint by the house") == "fly to the home_pad")  // its kind's noun counts
+        // One word of a description is not a description; a word it lacks ("red") is not it either.
+        #expect(n.normalize("fly to the house") == "fly to the house")
+        #expect(n.normalize("fly to the red pad by the house") == "fly to the red pad by the house")
+    }
+
     @Test func whereAThingShouldBeIsARequestToPutItThere() throws {
         let (rover, world) = try load("rover", "apartment")
         let n = InstructionNormalizer(robot: rover, world: world)
@@ -158,6 +177,10 @@ struct ReferenceTests {
         let n = InstructionNormalizer(robot: arm, world: bench)
         #expect(n.normalize("put the blue part in the right bin") == "put the blue_block in the right_bin")
         #expect(n.normalize("move the green piece onto the tray") == "move the green_gear onto the tray")
+        // "left" names left_bin, except as a direction next to a number.
+        #expect(n.normalize("drop it in the left") == "drop it in the left_bin")
+        #expect(n.normalize("move the gripper 10 cm to the left") == "move the gripper 10 cm to the left")
+        #expect(n.normalize("move left 5 cm") == "move left 5 cm")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("garage-\(getpid()).yaml").path
         try """
             id: garage

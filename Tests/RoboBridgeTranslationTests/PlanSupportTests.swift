@@ -28,6 +28,28 @@ struct PlanSupportTests {
         #expect(speaking.supported([climb, ActionCall("return_home"), ActionCall("land")]) == [climb, ActionCall("return_home")])
     }
 
+    /// A call the one before it already does, by its description ("return_home: Fly back to the home pad and land."),
+    /// is left out; streamed or not.
+    @Test func aCallThePreviousOneDoesIsLeftOut() throws {
+        let (drone, farm) = try load("drone", "farm")
+        let support = PlanSupport(normalized: "head back home and land", robot: drone, world: farm)
+        let home = ActionCall("return_home"), land = ActionCall("land")
+        #expect(support.supported([home, land]) == [home])
+        #expect(support.reportable([home, land]) == [home])
+        // Only after it: landing first and then flying home is another plan.
+        #expect(support.supported([land, home]) == [land, home])
+        // Flying to the home pad and landing is return_home; streamed, the flight waits for what follows it.
+        let pad = ActionCall("fly_to", [.init("waypoint", .string("home_pad"))])
+        let base = PlanSupport(normalized: "fly back to home_pad and land", robot: drone, world: farm)
+        #expect(base.supported([pad, land]) == [home])
+        #expect(base.reportable([pad]) == [])
+        #expect(base.reportable([pad, land]) == [home])
+        #expect(base.supported([pad, ActionCall("hover", [.init("seconds", .integer(5))])]).first == pad)
+        let (rover, apartment) = try load("rover", "apartment")
+        #expect(PlanSupport(normalized: "dock and stop", robot: rover, world: apartment).supported([ActionCall("dock"), ActionCall("stop")])
+            == [ActionCall("dock"), ActionCall("stop")])
+    }
+
     @Test func placesThatFollowFromTheRequestAreSupported() throws {
         let (rover, apartment) = try load("rover", "apartment")
         // The apple lies on the kitchen counter: going there is part of fetching it.

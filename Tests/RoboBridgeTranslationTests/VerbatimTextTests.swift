@@ -35,6 +35,10 @@ struct VerbatimTextTests {
             == [ActionCall("count_parts", [.init("kind", .string("gears"))])])
         #expect(count.restoring([ActionCall("count_parts", [.init("kind", .string("the green gear"))])])
             == [ActionCall("count_parts", [.init("kind", .string("green gear"))])])
+        // Nor a place.
+        let onBench = VerbatimText(request: "could you please count blocks on the bench?", robot: arm) { a.normalize($0) }
+        #expect(onBench.restoring([ActionCall("count_parts", [.init("kind", .string("blocks on the bench"))])])
+            == [ActionCall("count_parts", [.init("kind", .string("blocks"))])])
         let (drone, farm) = try load("drone", "farm")
         let d = InstructionNormalizer(robot: drone, world: farm)
         let photo = VerbatimText(request: "I'd like a picture of the cows, if you don't mind", robot: drone) { d.normalize($0) }
