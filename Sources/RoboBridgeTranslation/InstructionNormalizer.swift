@@ -247,7 +247,8 @@ public struct InstructionNormalizer: Sendable {
         }
         /// A fraction said in words at `j` ("a quarter", "half", "a third", "three quarters") and how many words it takes.
         func fraction(at j: Int) -> (Double, Int)? {
-            let parts: [String: Double] = ["half": 0.5, "third": 1.0 / 3, "quarter": 0.25, "quarters": 0.25, "thirds": 1.0 / 3]
+            let parts: [String: Double] = ["half": 0.5, "third": 1.0 / 3, "quarter": 0.25, "quarters": 0.25, "thirds": 1.0 / 3,
+                                           "fifth": 0.2, "fifths": 0.2, "tenth": 0.1, "tenths": 0.1]
             if j < t.count, t[j] == "half" { return (0.5, 1) }
             if j + 1 < t.count, ["a", "one"].contains(t[j]), let p = parts[t[j + 1]] { return (p, 2) }
             if j + 1 < t.count, let u = units[t[j]], let p = parts[t[j + 1]] { return (Double(u) * p, 2) }

@@ -47,13 +47,13 @@ struct Tune: AsyncParsableCommand {
     var threads = 2
     @Option(name: .long, help: "Seed of the data's variety and order.")
     var seed: UInt64 = 1
-    @Option(name: .long, help: "What the model sees per example: short (instruction and plan under a one-line system prompt) or full (the translator's own prompt: system prompt, retrieved examples, instruction; ~10x the tokens).")
+    @Option(name: .long, help: "What the model sees per example: short (instruction and plan under a one-line system prompt), full (the translator's own prompt: system prompt, retrieved examples, instruction; ~10x the tokens) or session (the translator's system prompt once per window, then as many instruction and plan turns as fit, each turn seeing the ones before as the translator's retrieved examples are seen; use --sequence-length 1024).")
     var prompt: PromptKind = .short
 
     @Flag(name: .long, help: "Print the examples made from the robot file (JSON lines: instruction, plan, family, split) and stop.")
     var printData = false
 
-    enum PromptKind: String, ExpressibleByArgument { case full, short }
+    enum PromptKind: String, ExpressibleByArgument { case full, short, session }
 
     func validate() throws {
         guard minutes > 0 else { throw ValidationError("--minutes must be positive") }
@@ -119,7 +119,32 @@ struct Tune: AsyncParsableCommand {
             for shown in bank.select(for: normalized, k: 2) { m += [ChatMessage(.user, shown.instruction), ChatMessage(.assistant, shown.plan)] }
             return m + [ChatMessage(.user, normalized), ChatMessage(.assistant, e.plan)]
         }
+        // --prompt session: the system prompt, then turns until the window is full; the turn the window cuts starts
+        // the next window, after the system prompt again.
+        func sessionWindows(_ examples: [TrainingSet.Example], shuffle: Bool) throws -> [[Int32]] {
+            var rng = SplitMix64(seed: seed)
+            let ordered = shuffle ? examples.shuffled(using: &rng) : examples
+            let system = [ChatMessage(.system, builder.systemMessage)]
+            let head = try base.vocabulary.tokenize(template.format(system, addAssistant: false), addSpecial: false, parseSpecial: true)
+            guard head.count + 64 < sequenceLength else { throw fail("the system prompt (\(head.count) tokens) leaves no room in a window of \(sequenceLength); give a longer --sequence-length") }
+            var out: [[Int32]] = [], window = head, k = 0
+            while k < ordered.count {
+                let e = ordered[k]
+                let whole = try base.vocabulary.tokenize(template.format(system + [ChatMessage(.user, normalizer.normalize(e.instruction)), ChatMessage(.assistant, e.plan)],
+                                                                         addAssistant: false), addSpecial: false, parseSpecial: true)
+                let turn = whole.starts(with: head) ? Array(whole[head.count...]) : whole
+                window += turn
+                if window.count >= sequenceLength + 1 {
+                    out.append(Array(window.prefix(sequenceLength + 1)))
+                    window = head
+                    if turn.count + head.count < sequenceLength { continue }  // this turn again, whole, in the next window
+                }
+                k += 1
+            }
+            return out
+        }
         func tokens(_ examples: [TrainingSet.Example], shuffle: Bool) throws -> [[Int32]] {
+            if prompt == .session { return try sessionWindows(examples, shuffle: shuffle) }
             var rng = SplitMix64(seed: seed)
             let ordered = shuffle ? examples.shuffled(using: &rng) : examples
             var stream: [Int32] = []

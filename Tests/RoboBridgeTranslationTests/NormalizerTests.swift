@@ -42,6 +42,7 @@ struct NormalizerTests {
         #expect(a.normalize("work more carefully") == "work more precise")
         #expect(a.normalize("speed up please") == "fast please")
         #expect(a.normalize("speed things up") == "fast")
+        #expect(a.normalize("raise the gripper a tenth of a metre") == "raise the gripper 10 cm")
         // Telling everyone is saying, for a robot that speaks; telling me is not.
         let (rover, apartment) = try load("rover", "apartment")
         let r = InstructionNormalizer(robot: rover, world: apartment)
