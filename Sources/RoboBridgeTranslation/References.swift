@@ -77,21 +77,17 @@ struct References: Sendable {
 
     /// "the landing pad by the house", "the pad beside the house", "the waypoint by the house": a phrase after an
     /// article all of whose words are the words of one entity's description (or joiners), at least two of them, ending
-    /// on one — that entity, when no other fits as well. The phrase's end and the entity.
+    /// on one — that entity, when it is the only one whose description holds them all. The phrase's end and the entity.
     private func describedEntity(after i: Int, _ t: [String]) -> (end: Int, name: String)? {
         var end = i
         while end < t.count, end - i < 7, describedWords.contains(t[end]) || Self.joiners.contains(t[end]) { end += 1 }
         while end > i, Self.joiners.contains(t[end - 1]) { end -= 1 }
         guard end - i >= 2 else { return nil }
-        let span = t[i..<end].filter { !Self.joiners.contains($0) }
-        var best: (score: Int, name: String)?, tie = false
-        for (name, words) in described where span.allSatisfy(words.contains) {
-            let score = Set(span).count
-            guard score >= 2 else { continue }
-            if let b = best, b.score == score { tie = true } else if best == nil || score > best!.score { best = (score, name); tie = false }
-        }
-        guard let best, !tie else { return nil }
-        return (end, best.name)
+        let span = Set(t[i..<end].filter { !Self.joiners.contains($0) })
+        guard span.count >= 2 else { return nil }
+        let fits = described.filter { span.isSubset(of: $0.words) }
+        guard fits.count == 1 else { return nil }
+        return (end, fits[0].name)
     }
 
     /// A request that says where an object should be instead of asking to put it there ("the phone should be on the
