@@ -451,19 +451,44 @@ public final class LexiconDrafter: Drafter {
 
     /// The action the clause's words point to (action name words count double, description words
     /// once; a tie gives nothing), with its arguments from the clause.
-    private func fromActionWords(_ text: String) -> [ActionCall]? {
+    private func fromActionWords(_ text: String) -> [ActionCall]? { actionWordReadings(text).first }
+
+    /// The readings of a clause by its action words: one, or one per twin when twins tie (the robot's state, or the
+    /// model where the state is not known, chooses).
+    private func actionWordReadings(_ text: String) -> [[ActionCall]] {
         let words = InstructionNormalizer.tokenize(text)
         let (_, entities, numbers) = analyse(text)
         let set = Set(words)
         let stems = Set(words.map(Self.stem))
         // Actions whose required parameters the clause cannot fill are not what it asks for.
-        // A value of an action's choice parameter ("normal", "fast") points to that action as its name does.
+        // A value of an action's choice parameter ("normal", "fast") points to that action as its name does. A word of
+        // the same direction as one of the action's counts as that word ("down" for "descend", "lift" for "raise").
+        let directions = Set(words.compactMap(Self.direction))
         var scored: [(Action, Int)] = actionWords.filter { a, _ in fits(a, entities: entities, numbers: numbers) }.map { a, w in
             let valued = a.parameters.contains { p in p.entityClass == nil && (p.values ?? []).contains(where: set.contains) }
-            return (a, w.reduce(valued ? 2 : 0) { sum, word in sum + (stems.contains { Self.sameWord($0, word.key) } ? word.value : 0) })
+            let said = w.filter { word in stems.contains { Self.sameWord($0, word.key) } }
+            // (Once per direction, and not for one its words already say.)
+            let saidDirections = Set(said.keys.compactMap(Self.direction))
+            let alike = Set(w.keys.compactMap(Self.direction)).intersection(directions).subtracting(saidDirections)
+            return (a, said.values.reduce(valued ? 2 : 0, +) + alike.count)
+        }
+        // A number said with a unit ("14 metres", "30 s") is evidence as strong as a word of the action's name for the
+        // actions that take a number of that dimension, and rules out those whose numbers are all of another one.
+        let said = Self.dimensionsSaid(words)
+        if !said.isEmpty {
+            // (Only where the number has one place to go: the gripper's three offsets in cm are told apart by other words.)
+            scored = scored.compactMap { a, score in
+                let dims = a.parameters.compactMap { $0.unit.flatMap(Self.dimension(ofParameterUnit:)) }
+                if !dims.isEmpty, Set(dims).isDisjoint(with: said) { return nil }
+                return (a, score + (said.contains { d in dims.filter { $0 == d }.count == 1 } ? 2 : 0))
+            }
         }
         scored.sort { $0.1 > $1.1 }
-        guard let (action, top) = scored.first, top >= 1, scored.count < 2 || scored[1].1 < top else { return nil }
+        guard let (action, top) = scored.first, top >= 1 else { return [] }
+        // A tie between twins (the same parameters; the robot's state tells them apart: "climb to 18 m" is takeoff
+        // on the ground, change_altitude in the air) reads as each of them.
+        let tied = scored.prefix { $0.1 == top }.map(\.0)
+        guard tied.allSatisfy({ Self.twins(action, $0) }) else { return [] }
         var call = ActionCall(action.name)
         var numberIndex = 0
         // Numbers said next to a word that tells one number parameter from its siblings ("10 cm along x", "5 cm
@@ -524,9 +549,43 @@ public final class LexiconDrafter: Drafter {
             if case .list = arg.value { return arg }
             return .init(arg.name, .list([arg.value]))
         }
-        call = action.normalized(call)
-        return action.problem(with: call, world: world) == nil ? [call] : nil
+        return tied.compactMap { a in
+            let c = a.normalized(ActionCall(a.name, call.arguments))
+            return a.problem(with: c, world: world) == nil ? [c] : nil
+        }
     }
+
+    /// Whether two actions take the same parameters (names and kinds), so that only the robot's state can tell which a
+    /// request means.
+    static func twins(_ a: Action, _ b: Action) -> Bool {
+        a.name == b.name || !a.parameters.isEmpty && a.parameters.map(\.name) == b.parameters.map(\.name)
+            && a.parameters.map(\.kind) == b.parameters.map(\.kind) && a.when != b.when
+    }
+
+    /// The dimension ("length", "angle", "duration", "speed") of a unit a robot file gives a parameter.
+    static func dimension(ofParameterUnit unit: String) -> String? {
+        ["length", "angle", "duration", "speed"].first { Units.table($0)?[unit] != nil }
+    }
+
+    /// The dimensions of the units said right after numbers ("14 metres" → length, "0.5 m s" → speed).
+    public static func dimensionsSaid(_ words: [String]) -> Set<String> {
+        var out = Set<String>()
+        for (i, w) in words.enumerated() where i + 1 < words.count && InstructionNormalizer.number(w) != nil {
+            let u = words[i + 1], next = i + 2 < words.count ? words[i + 2] : ""
+            if Self.lengthUnits.contains(u), ["s", "sec", "second", "h", "hr", "hour", "per"].contains(next) || ["mps", "kph", "kmh", "mph"].contains(u) {
+                out.insert("speed")
+            } else if Self.lengthUnits.contains(u) {
+                out.insert("length")
+            } else if ["deg", "degree", "degrees", "°", "rad", "radian", "radians"].contains(u) {
+                out.insert("angle")
+            } else if ["s", "sec", "secs", "second", "seconds", "ms", "min", "mins", "minute", "minutes"].contains(u) {
+                out.insert("duration")
+            }
+        }
+        return out
+    }
+    private static let lengthUnits: Set<String> = ["m", "meter", "meters", "metre", "metres", "cm", "centimeter", "centimeters",
+        "centimetre", "centimetres", "mm", "millimeter", "millimeters", "millimetre", "millimetres", "km", "ft", "feet", "foot", "inch", "inches"]
 
     /// Candidate plans for an instruction, most trusted first.
     /// - Parameter nearest: instructions of the examples retrieved for it, most similar first.
@@ -547,7 +606,7 @@ public final class LexiconDrafter: Drafter {
         // (A tool set's clauses are values as often as requests: "in Boston and Denver".)
         let clauses = Self.clauses(instruction).map(Self.withoutAsking).filter { robot.kind == "tools" || !isUnrelated($0) }
         if out.isEmpty, clauses.count <= 1 { out = fromNearTemplates(instruction) }
-        if clauses.count <= 1, out.isEmpty, let single = fromActionWords(instruction) { out.append(single) }
+        if clauses.count <= 1, out.isEmpty { out += actionWordReadings(instruction) }
         if clauses.count > 1 {
             var plan: [ActionCall] = []
             for c in clauses {

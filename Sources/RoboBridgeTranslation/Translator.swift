@@ -406,8 +406,7 @@ public final class Translator {
         // starts with its twin instead.
         var parsed = lexicon.parsed(normalized).compactMap { plan -> [ActionCall]? in
             guard let first = plan.first, let a = self.robot.action(named: first.name), !a.canStart(in: facts) else { return plan }
-            guard let twin = actions.first(where: { $0.name != a.name && !$0.parameters.isEmpty && $0.canStart(in: facts)
-                && $0.parameters.map(\.name) == a.parameters.map(\.name) && $0.parameters.map(\.kind) == a.parameters.map(\.kind) }) else { return nil }
+            guard let twin = actions.first(where: { $0.name != a.name && LexiconDrafter.twins(a, $0) && $0.canStart(in: facts) }) else { return nil }
             return [ActionCall(twin.name, first.arguments)] + plan.dropFirst()
         }
         // A request with nothing of the robot in it is guided to "none" (measured on the corpus: see README).

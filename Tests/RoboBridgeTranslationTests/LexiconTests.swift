@@ -87,4 +87,24 @@ struct AxisBindingTests {
         #expect(parse("lower the gripper by 30 mm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-3)"])
         #expect(parse("raise the gripper by 3 cm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=3)"])
     }
+
+    @Test func aNumbersUnitAndDirectionPointToTheAction() throws {
+        let (drone, farm) = try load("drone", "farm")
+        let normalizer = InstructionNormalizer(robot: drone, world: farm)
+        let lexicon = LexiconDrafter(robot: drone, world: farm, examples: ExampleBank(robot: drone, world: farm, normalizer: normalizer).plans(for: drone)) { _ in [] }
+        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        // No word of an action, but metres: the actions that take an altitude, twins the state tells apart — both readings.
+        #expect(Set(parse("get up to 14 metres")) == ["takeoff(altitude_m=14)", "change_altitude(altitude_m=14)"])
+        // "down" is the direction of change_altitude's "descend".
+        #expect(parse("bring it down to 5 metres") == ["change_altitude(altitude_m=5)"])
+        // Seconds are no altitude.
+        #expect(parse("stay put for 20 seconds") == ["hover(seconds=20)"])
+        let (rover, world) = try load("rover", "apartment")
+        let roverNormalizer = InstructionNormalizer(robot: rover, world: world)
+        let roverLexicon = LexiconDrafter(robot: rover, world: world, examples: ExampleBank(robot: rover, world: world, normalizer: roverNormalizer).plans(for: rover)) { _ in [] }
+        // Misspelt verbs, but a distance: the one action that takes one.
+        #expect(roverLexicon.parsed(roverNormalizer.normalize("drvie frwd 2 meters")).map(PlanText.render) == ["move(distance_m=2)"])
+        #expect(LexiconDrafter.dimensionsSaid(["0.4", "metres", "per", "second"]) == ["speed"])
+        #expect(LexiconDrafter.dimensionsSaid(["90", "degrees", "and", "2", "m"]) == ["angle", "length"])
+    }
 }
