@@ -99,6 +99,7 @@ public struct InstructionNormalizer: Sendable {
         if let references {
             tokens = references.resolve(tokens)
             tokens = references.placement(tokens) ?? tokens
+            tokens = references.withoutOwnPlace(tokens)
         }
         return tokens.joined(separator: " ").replacingSpaceBeforePunctuation()
     }
@@ -160,6 +161,8 @@ public struct InstructionNormalizer: Sendable {
             } else {
                 if !current.isEmpty { out.append(current); current = "" }
                 if ch == "-" || ch == "," || ch == "!" || ch == "?" { out.append(String(ch)) }
+                // (A semicolon parts clauses as a comma does.)
+                if ch == ";" { out.append(",") }
             }
         }
         if !current.isEmpty { out.append(current) }

@@ -609,9 +609,14 @@ public final class LexiconDrafter: Drafter {
         if clauses.count <= 1, out.isEmpty { out += actionWordReadings(instruction) }
         if clauses.count > 1 {
             var plan: [ActionCall] = []
+            var previous: String?
             for c in clauses {
-                guard let part = fromTemplates(c).first ?? fromNearTemplates(c).first ?? fromActionWords(c) else { plan = []; break }
+                func reading(_ c: String) -> [ActionCall]? { fromTemplates(c).first ?? fromNearTemplates(c).first ?? fromActionWords(c) }
+                // A clause of one mention only ("go to the bathroom, then the hallway") asks for the one before again.
+                let said = reading(c) != nil ? c : previous.flatMap { elided(c, after: $0) }
+                guard let said, let part = reading(said) else { plan = []; break }
                 plan += part
+                previous = said
             }
             // "visit the kitchen, the garage and the office": one call whose array takes what the clauses
             // name, rather than a call per clause.
@@ -632,6 +637,26 @@ public final class LexiconDrafter: Drafter {
         return out.filter { !$0.isEmpty && $0.count <= robot.limits.maxPlanActions && seen.insert($0).inserted }
     }
 
+    /// A clause that says one entity or number and nothing else of its own ("then the hallway", "the bedroom too") as
+    /// the clause before it with that mention in place of its own of the same kind; nil when it says more, or the
+    /// clause before has no single such mention.
+    func elided(_ clause: String, after previous: String) -> String? {
+        let words = InstructionNormalizer.tokenize(clause).filter { !Self.filler.contains($0) && !Self.elliptical.contains($0) }
+        guard words.count == 1 else { return nil }
+        let w = words[0], before = InstructionNormalizer.tokenize(previous)
+        let same: (String) -> Bool
+        if let c = classOf[w] { same = { self.classOf[$0] == c } }
+        else if InstructionNormalizer.number(w) != nil { same = { InstructionNormalizer.number($0) != nil } }
+        else { return nil }
+        let at = before.indices.filter { same(before[$0]) }
+        guard at.count == 1 else { return nil }
+        var out = before
+        out[at[0]] = w
+        return out.joined(separator: " ")
+    }
+    private static let elliptical: Set<String> = ["first", "too", "also", "finally", "lastly", "after", "that", "next", "as", "well", "again",
+                                                  "afterwards", "last", "second", "third", "same", "with"]
+
     /// The words of asking that open a request ("I need you to", "would you mind", "could you please").
     static let askingOpeners: [[String]] = [["i", "need", "you", "to"], ["i'd", "like", "you", "to"], ["i", "would", "like", "you", "to"],
         ["i", "want", "you", "to"], ["would", "you", "mind"], ["would", "you", "please"], ["could", "you", "please"], ["can", "you", "please"],
@@ -650,7 +675,7 @@ public final class LexiconDrafter: Drafter {
     static func clauses(_ text: String) -> [String] {
         var out: [String] = [], current: [String] = []
         for w in InstructionNormalizer.tokenize(text) {
-            if ["and", "then", ",", ";", "after", "afterwards"].contains(w) {
+            if ["and", "then", ",", ";", "after", "afterwards", "finally", "lastly"].contains(w) {
                 if !current.isEmpty { out.append(current.joined(separator: " ")); current = [] }
             } else {
                 current.append(w)

@@ -68,6 +68,12 @@ public struct PlanSupport {
                     out[out.count - 1] = ActionCall(whole.name)
                     continue
                 }
+                // A call to the place the action goes to by itself ("navigate_to(charging_dock); dock()": "Drive to the
+                // charging dock and start charging.").
+                if goesBy(b, to: last) {
+                    out[out.count - 1] = c
+                    continue
+                }
             }
             out.append(c)
         }
@@ -84,9 +90,23 @@ public struct PlanSupport {
         }
     }
 
-    /// Streamed calls hold back a last call that the next one may turn into another (`wholeAction`).
+    /// Whether an action of no arguments goes by itself to the place `call` goes to: its description names the place
+    /// ("dock: Drive to the charging dock and …" for `navigate_to(target="charging_dock")`).
+    static func goesBy(_ action: Action, to call: ActionCall) -> Bool {
+        guard action.parameters.isEmpty, action.name != call.name, call.arguments.count == 1, case .string(let place) = call.arguments[0].value
+        else { return false }
+        let words = place.split(separator: "_").map(String.init)
+        let described = InstructionNormalizer.tokenize(action.description)
+        // The place's words one after another in the description, after a word of going ("to", "back to").
+        return described.indices.contains { i in
+            i > 0 && ["to", "at", "the"].contains(described[i - 1]) && i + words.count <= described.count && Array(described[i..<(i + words.count)]) == words
+        }
+    }
+
+    /// Streamed calls hold back a last call that the next one may turn into another (`wholeAction`, `goesBy`).
     static func holdingBack(_ calls: [ActionCall], robot: Robot) -> [ActionCall] {
-        guard let last = calls.last, wholeAction(last, then: nil, robot: robot) != nil else { return calls }
+        guard let last = calls.last, wholeAction(last, then: nil, robot: robot) != nil || robot.actions.contains(where: { goesBy($0, to: last) })
+        else { return calls }
         return Array(calls.dropLast())
     }
 

@@ -110,6 +110,28 @@ struct References: Sendable {
         return nil
     }
 
+    /// An object said with where it already lies, as the world has it ("the phone from the bedside_table", "the keys off
+    /// the coffee_table", "the apple in the kitchen to the table"): the object alone. Said where it is not, the place
+    /// stays (the one asking may know better); "put the mug on the table", where the place is the goal, stays.
+    func withoutOwnPlace(_ t: [String]) -> [String] {
+        var out: [String] = [], i = 0
+        while i < t.count {
+            out.append(t[i])
+            guard objects.contains(t[i]), i + 2 < t.count else { i += 1; continue }
+            var k = i + 1
+            let source = ["from", "off"].contains(t[k])
+            guard source || ["in", "on", "at"].contains(t[k]) else { i += 1; continue }
+            k += 1
+            if k < t.count, ["of", "off"].contains(t[k]) { k += 1 }
+            if k < t.count, ["the", "your"].contains(t[k]) { k += 1 }
+            guard k < t.count, t[k] == supports[t[i]] || t[k] == rooms[t[i]] else { i += 1; continue }
+            // "in/on/at" only where another goal follows ("the apple on the counter to the table").
+            guard source || k + 1 < t.count && ["to", "into", "onto"].contains(t[k + 1]) else { i += 1; continue }
+            i = k + 1
+        }
+        return out
+    }
+
     /// Words that say where a thing should be rather than ask for an action.
     static let placementWords: Set<String> = ["should", "belongs", "belong", "goes", "were", "was", "be", "must", "needs", "need", "to",
                                               "ought", "is", "are", "supposed", "really"]

@@ -28,6 +28,8 @@ public struct Translation: Sendable {
     public var finished = true
     /// Why, for a person, where the outcome is a refusal (nil: none given).
     public var reason: String?
+    /// The plans the lexicon read in the instruction's words (the decoding guide), for diagnostics.
+    public var readings: [[ActionCall]] = []
 
     public struct Timing: Sendable, Equatable {
         public var totalMs = 0.0
@@ -516,6 +518,7 @@ public final class Translator {
                                reason: calls.isEmpty ? "nothing in the request is something \(robot.id) can do here" : nil)
         }
         var out = verdict()
+        out.readings = parsed
         out.timing.totalMs = monotonicMilliseconds() - start
         out.timing.checkMs = out.timing.totalMs - (decoded - start)
         return out

@@ -55,6 +55,10 @@ public struct VerbatimText {
         guard about.allSatisfy({ !speech.contains($0) }) else { return text }
         var words = text.split(separator: " ").map(String.init)
         if let cut = words.indices.dropFirst().first(where: { clauseStarts.contains(words[$0].lowercased()) }) { words = Array(words[..<cut]) }
+        // Nor whom it is for ("the greenhouse roof for me").
+        while words.count > 2, ["me", "us"].contains(words[words.count - 1].lowercased()), words[words.count - 2].lowercased() == "for" {
+            words.removeLast(2)
+        }
         if about.contains(where: ["kind", "kinds", "type", "category"].contains) {
             if words.count > 1, ["the", "a", "an"].contains(words[0].lowercased()) { words.removeFirst() }
             // A kind is no place: "blocks on the bench" are blocks.

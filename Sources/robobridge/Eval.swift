@@ -94,7 +94,7 @@ struct Eval: AsyncParsableCommand {
                     if ok { byCategory[key, default: (0, 0)].hit += 1 }
                     if !ok, showMisses {
                         let why = t.reason.map { " (\($0))" } ?? ""
-                        FileHandleOutput.writeStderr("miss [\(key)] \(c.instruction) → \(t.outcome)\(why) \(t.actions.map(\.description).joined(separator: "; ")) (normalized: \(t.normalizedInstruction))\n")
+                        FileHandleOutput.writeStderr("miss [\(key)] \(c.instruction) → \(t.outcome)\(why) \(t.actions.map(\.description).joined(separator: "; ")) (normalized: \(t.normalizedInstruction); lexicon: \(t.readings.isEmpty ? "nothing" : t.readings.map { $0.map(\.description).joined(separator: "; ") }.joined(separator: " | ")))\n")
                     }
                 }
                 let all = 100 * Double(hits) / Double(file.cases.count)

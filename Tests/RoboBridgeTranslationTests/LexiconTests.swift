@@ -104,6 +104,11 @@ struct AxisBindingTests {
         let roverLexicon = LexiconDrafter(robot: rover, world: world, examples: ExampleBank(robot: rover, world: world, normalizer: roverNormalizer).plans(for: rover)) { _ in [] }
         // Misspelt verbs, but a distance: the one action that takes one.
         #expect(roverLexicon.parsed(roverNormalizer.normalize("drvie frwd 2 meters")).map(PlanText.render) == ["move(distance_m=2)"])
+        // A clause of one mention asks for the clause before it again.
+        func parseRover(_ s: String) -> [String] { roverLexicon.parsed(roverNormalizer.normalize(s)).map(PlanText.render) }
+        #expect(parseRover("go to the bathroom, then the hallway") == ["navigate_to(target=\"bathroom\")\nnavigate_to(target=\"hallway\")"])
+        #expect(parseRover("turn left 30 degrees, then 45") == ["rotate(angle_deg=30)\nrotate(angle_deg=45)"])
+        #expect(parseRover("go to the bathroom, then say hello") == ["navigate_to(target=\"bathroom\")\nsay(text=\"hello\")"])
         #expect(LexiconDrafter.dimensionsSaid(["0.4", "metres", "per", "second"]) == ["speed"])
         #expect(LexiconDrafter.dimensionsSaid(["90", "degrees", "and", "2", "m"]) == ["angle", "length"])
     }

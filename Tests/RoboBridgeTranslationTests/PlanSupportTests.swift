@@ -48,6 +48,13 @@ struct PlanSupportTests {
         let (rover, apartment) = try load("rover", "apartment")
         #expect(PlanSupport(normalized: "dock and stop", robot: rover, world: apartment).supported([ActionCall("dock"), ActionCall("stop")])
             == [ActionCall("dock"), ActionCall("stop")])
+        // A drive to where an action goes by itself ("dock: Drive to the charging dock and …") is that action's.
+        let charger = ActionCall("navigate_to", [.init("target", .string("charging_dock"))])
+        let charge = PlanSupport(normalized: "go back to the charging_dock and charge", robot: rover, world: apartment)
+        #expect(charge.supported([charger, ActionCall("dock")]) == [ActionCall("dock")])
+        #expect(charge.reportable([charger]) == [])
+        let kitchen = ActionCall("navigate_to", [.init("target", .string("kitchen"))])
+        #expect(charge.supported([kitchen, ActionCall("dock")]) == [kitchen, ActionCall("dock")])
     }
 
     @Test func placesThatFollowFromTheRequestAreSupported() throws {

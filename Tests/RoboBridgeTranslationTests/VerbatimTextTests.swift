@@ -44,6 +44,9 @@ struct VerbatimTextTests {
         let photo = VerbatimText(request: "I'd like a picture of the cows, if you don't mind", robot: drone) { d.normalize($0) }
         #expect(photo.restoring([ActionCall("take_photo", [.init("subject", .string("the cows if you don't mind"))])])
             == [ActionCall("take_photo", [.init("subject", .string("the cows"))])])
+        let forMe = VerbatimText(request: "could you take a photo of the greenhouse roof for me?", robot: drone) { d.normalize($0) }
+        #expect(forMe.restoring([ActionCall("take_photo", [.init("subject", .string("the greenhouse roof for me"))])])
+            == [ActionCall("take_photo", [.init("subject", .string("the greenhouse roof"))])])
         // Words to speak are kept whole.
         let (rover, apartment) = try load("rover", "apartment")
         let r = InstructionNormalizer(robot: rover, world: apartment)
