@@ -225,6 +225,15 @@ public struct InstructionNormalizer: Sendable {
 
     /// Number words → digits: "ninety" → 90, "forty five" → 45, "one hundred and eighty" → 180,
     /// "half a" / "half" → 0.5, "a quarter" → 0.25, "one and a half" → 1.5, "a meter" → "1 meter".
+    /// Words after which "one" is a thing ("the blue one", "this one", "the other one").
+    static let beforeOneAsThing: Set<String> = ["the", "this", "that", "other", "another", "which", "last", "next", "big", "small",
+        "little", "new", "old", "red", "blue", "green", "yellow", "orange", "purple", "pink", "black", "white", "grey", "gray",
+        "brown", "silver", "gold", "left", "right", "middle", "empty", "full"]
+
+    /// Words that may follow "one" as a thing ("the blue one in the right bin", "that one, please").
+    static let afterOneAsThing: Set<String> = [",", "!", "?", "-", "and", "then", "in", "on", "into", "onto", "to", "from", "at", "too",
+                                               "as", "please", "instead", "first", "next", "off", "up", "over", "there", "here"]
+
     static func numbers(_ words: [String]) -> [String] {
         // "twenty-five" arrives joined ("twentyfive"): the tens and the units apart again.
         let t = words.flatMap { w -> [String] in
@@ -269,6 +278,10 @@ public struct InstructionNormalizer: Sendable {
             if t[i] == "a" || t[i] == "an", i + 1 < t.count {
                 let whole = ["full", "whole", "single"].contains(t[i + 1]) ? 1 : 0
                 if i + 1 + whole < t.count, Self.singleUnits.contains(t[i + 1 + whole]) { out.append("1"); i += 1 + whole; continue }
+            }
+            // "the blue one", "that one": a thing, not a number.
+            if t[i] == "one", i > 0, Self.beforeOneAsThing.contains(t[i - 1]), i + 1 >= t.count || Self.afterOneAsThing.contains(t[i + 1]) {
+                out.append(t[i]); i += 1; continue
             }
             if let (v, n) = value(at: i) {
                 var v = v

@@ -253,7 +253,8 @@ public final class LexiconDrafter: Drafter {
         return described.map { a, words in
             var w: [String: Int] = [:]
             for d in words where actionsWith[d] == 1 { w[d] = 1 }
-            for n in a.name.split(separator: "_") { w[Self.stem(String(n))] = 2 }
+            // (Its short parts, the "to" of fly_to, count as a description's word.)
+            for n in a.name.split(separator: "_") { w[Self.stem(String(n))] = n.count > 2 ? 2 : 1 }
             // Everyday synonyms of its words, where no other action has them ("announce" for say, "touch" for land).
             for (word, weight) in w {
                 for syn in Self.synonyms[word] ?? [] where actionsWith[Self.stem(syn)] == nil && w[Self.stem(syn)] == nil { w[Self.stem(syn)] = weight }
@@ -459,7 +460,18 @@ public final class LexiconDrafter: Drafter {
         let words = InstructionNormalizer.tokenize(text)
         let (_, entities, numbers) = analyse(text)
         let set = Set(words)
-        let stems = Set(words.map(Self.stem))
+        // A name written as two words ("take off" for takeoff) says that action, and its words are no other's ("take"
+        // of take_photo).
+        var compound: [String: Int] = [:], used = Set<Int>()
+        for a in robot.actions {
+            for part in a.name.split(separator: "_").map(String.init) where part.count >= 5 {
+                for i in words.indices.dropLast() where words[i] + words[i + 1] == part {
+                    compound[a.name] = 4
+                    used.formUnion([i, i + 1])
+                }
+            }
+        }
+        let stems = Set(words.indices.filter { !used.contains($0) }.map { Self.stem(words[$0]) })
         // Actions whose required parameters the clause cannot fill are not what it asks for.
         // A value of an action's choice parameter ("normal", "fast") points to that action as its name does. A word of
         // the same direction as one of the action's counts as that word ("down" for "descend", "lift" for "raise").
@@ -470,7 +482,7 @@ public final class LexiconDrafter: Drafter {
             // (Once per direction, and not for one its words already say.)
             let saidDirections = Set(said.keys.compactMap(Self.direction))
             let alike = Set(w.keys.compactMap(Self.direction)).intersection(directions).subtracting(saidDirections)
-            return (a, said.values.reduce(valued ? 2 : 0, +) + alike.count)
+            return (a, said.values.reduce(valued ? 2 : 0, +) + alike.count + (compound[a.name] ?? 0))
         }
         // A number said with a unit ("14 metres", "30 s") is evidence as strong as a word of the action's name for the
         // actions that take a number of that dimension, and rules out those whose numbers are all of another one.
@@ -483,11 +495,16 @@ public final class LexiconDrafter: Drafter {
                 return (a, score + (said.contains { d in dims.filter { $0 == d }.count == 1 } ? 2 : 0))
             }
         }
-        scored.sort { $0.1 > $1.1 }
+        // Between actions its words point to alike, the one that takes what the clause names ("go back to the
+        // charging_dock": navigate_to, not dock).
+        let names = { (a: Action) -> Bool in
+            a.parameters.contains { p in p.entityClass.map { c in entities.contains { (self.world?.entityClasses[c] ?? []).contains($0) } } ?? false }
+        }
+        scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : names($0.0) && !names($1.0) }
         guard let (action, top) = scored.first, top >= 1 else { return [] }
         // A tie between twins (the same parameters; the robot's state tells them apart: "climb to 18 m" is takeoff
         // on the ground, change_altitude in the air) reads as each of them.
-        let tied = scored.prefix { $0.1 == top }.map(\.0)
+        let tied = scored.prefix { $0.1 == top && names($0.0) == names(action) }.map(\.0)
         guard tied.allSatisfy({ Self.twins(action, $0) }) else { return [] }
         var call = ActionCall(action.name)
         var numberIndex = 0
@@ -642,16 +659,15 @@ public final class LexiconDrafter: Drafter {
     /// clause before has no single such mention.
     func elided(_ clause: String, after previous: String) -> String? {
         let words = InstructionNormalizer.tokenize(clause).filter { !Self.filler.contains($0) && !Self.elliptical.contains($0) }
-        guard words.count == 1 else { return nil }
-        let w = words[0], before = InstructionNormalizer.tokenize(previous)
-        let same: (String) -> Bool
-        if let c = classOf[w] { same = { self.classOf[$0] == c } }
-        else if InstructionNormalizer.number(w) != nil { same = { InstructionNormalizer.number($0) != nil } }
-        else { return nil }
-        let at = before.indices.filter { same(before[$0]) }
-        guard at.count == 1 else { return nil }
+        // Its mentions, and prepositions between them ("the blue_block in the right_bin"), nothing else.
+        let mentions = words.filter { !Self.prepositions.contains($0) }
+        let kind = { (w: String) -> String? in self.classOf[w] ?? (InstructionNormalizer.number(w) != nil ? "<n>" : nil) }
+        guard !mentions.isEmpty, mentions.allSatisfy({ kind($0) != nil }) else { return nil }
+        let before = InstructionNormalizer.tokenize(previous)
+        let at = before.indices.filter { kind(before[$0]) != nil }
+        guard at.map({ kind(before[$0]) }) == mentions.map(kind) else { return nil }
         var out = before
-        out[at[0]] = w
+        for (k, i) in at.enumerated() { out[i] = mentions[k] }
         return out.joined(separator: " ")
     }
     private static let elliptical: Set<String> = ["first", "too", "also", "finally", "lastly", "after", "that", "next", "as", "well", "again",

@@ -92,6 +92,8 @@ public struct Refusals {
             for (group, verbs) in Self.capabilityVerbs where !capabilities.contains(group) && verbs.contains(w) {
                 // "take off" is a flight verb, "take" alone is not one.
                 if group == "fly", w == "take", i + 1 >= words.count || words[i + 1] != "off" { continue }
+                // And so are "lift off", "blast off" ("lift" is no pick there).
+                if i + 1 < words.count, words[i + 1] == "off", capabilities.contains("fly") { continue }
                 // A verb of acting on a thing asks for it with the thing after it ("drop the package", not "drop to 5 m").
                 if Self.transitive.contains(group), !Self.nouns.contains(w), !(next.first.map { Self.determiners.contains($0) || ["a", "an", "it", "them", "its"].contains($0) } ?? false) { continue }
                 // The thing it would act on, when the request says "a …" ("record a video").
@@ -201,7 +203,8 @@ public struct Refusals {
         ("speak", ["say", "speak", "talk", "announce", "tell", "sing", "shout", "greet"]),
         ("spray", ["spray", "sprinkle", "irrigate", "fertilize", "fertilise", "squirt", "pour"]),
         ("paint", ["paint", "draw", "sketch"]),
-        ("join", ["weld", "solder", "glue", "hammer", "drill", "assemble"]),
+        ("join", ["weld", "solder", "glue", "hammer", "drill", "assemble", "tighten", "loosen", "screw", "unscrew", "nail"]),
+        ("fold", ["fold", "unfold", "iron"]),
         ("open", ["open", "close", "shut", "unlock", "lock"]),
         ("video", ["record", "video", "stream", "livestream"]),
         ("follow", ["follow", "chase", "escort", "accompany", "track"]),
@@ -214,7 +217,7 @@ public struct Refusals {
     static let nouns: Set<String> = ["video", "livestream"]
 
     /// The kinds whose verbs act on a thing: they ask for it only with the thing after them.
-    static let transitive: Set<String> = ["spray", "paint", "join", "open", "video", "follow", "deliver"]
+    static let transitive: Set<String> = ["spray", "paint", "join", "open", "video", "follow", "deliver", "fold"]
 
     /// Words that tell members of a kind apart: colors, places, sizes.
     static let distinguishing: Set<String> = ["red", "blue", "green", "yellow", "orange", "purple", "pink", "black", "white", "grey",
@@ -253,5 +256,6 @@ public struct Refusals {
         "boss", "team", "everybody", "somebody", "way", "meanwhile", "sake", "record", "future", "past", "plan", "idea", "job",
         "convenience", "behalf", "leisure", "pace", "discretion", "earliest", "instead", "actually", "anyway", "already",
         "still", "soon", "later", "last", "position", "pose", "location", "direction", "distance", "height", "usual",
+        "minus", "plus", "negative", "positive",
     ]
 }

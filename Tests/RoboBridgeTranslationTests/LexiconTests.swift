@@ -97,6 +97,8 @@ struct AxisBindingTests {
         #expect(Set(parse("get up to 14 metres")) == ["takeoff(altitude_m=14)", "change_altitude(altitude_m=14)"])
         // "down" is the direction of change_altitude's "descend".
         #expect(parse("bring it down to 5 metres") == ["change_altitude(altitude_m=5)"])
+        // "take off" is takeoff's name, not take_photo's "take": with the altitude in the next clause, no reading of its own.
+        #expect(!parse("take off").contains { $0.hasPrefix("take_photo") })
         // Seconds are no altitude.
         #expect(parse("stay put for 20 seconds") == ["hover(seconds=20)"])
         let (rover, world) = try load("rover", "apartment")

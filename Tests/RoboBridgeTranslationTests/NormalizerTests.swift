@@ -183,6 +183,13 @@ struct ReferenceTests {
         // Somewhere else, or the goal: as written.
         #expect(n.normalize("pick up the phone from the coffee table") == "pick up the phone from the coffee_table")
         #expect(n.normalize("put the apple on the kitchen counter") == "put the apple on the kitchen_counter")
+        // "the blue one" is a thing; "one hundred and twenty" and "left one metre" are numbers.
+        let (arm, bench) = try load("arm", "workbench")
+        let a = InstructionNormalizer(robot: arm, world: bench)
+        #expect(a.normalize("put the red block in the left bin and the blue one in the right bin")
+            == "put the red_block in the left_bin and the blue_block in the right_bin")
+        #expect(n.normalize("turn left one hundred and twenty degrees") == "turn left 120 degrees")
+        #expect(n.normalize("drive forward one metre") == "drive forward 1 metre")
         // A semicolon parts clauses as a comma does.
         #expect(n.normalize("go to the kitchen; then dock") == "go to the kitchen, then dock")
     }

@@ -72,6 +72,14 @@ struct RefusalTests {
         #expect(try reason(rover.0, rover.1, "spin to the left by 90 degrees", [ActionCall("rotate", [.init("angle_deg", .number(90))])]) == nil)
         // A world's noun is no verb ("the water tower" is no watering).
         #expect(try reason(drone.0, drone.1, "fly to the water tower", [ActionCall("fly_to", [.init("waypoint", .string("water_tower"))])]) == nil)
+        // "lift off" is a flight verb, "lift" alone a pick; folding and tightening are kinds of their own.
+        #expect(try reason(drone.0, drone.1, "lift off to 12 metres", [ActionCall("takeoff", [.init("altitude_m", .number(12))])]) == nil)
+        #expect(try reason(rover.0, rover.1, "fold the towel", [ActionCall("pick", [.init("object", .string("towel"))])])
+            == "rover cannot fold: none of its actions does that")
+        #expect(try reason(arm.0, arm.1, "tighten the screws in the screw box", []) == "arm cannot tighten: none of its actions does that")
+        // "minus" is a sign, not a thing's name.
+        #expect(try reason(arm.0, arm.1, "move the gripper minus 5 cm in y",
+                           [ActionCall("move_gripper", [.init("dx_cm", .number(0)), .init("dy_cm", .number(-5)), .init("dz_cm", .number(0))])]) == nil)
     }
 
     @Test func whatTheRobotAndWorldHaveIsNotRefused() throws {
