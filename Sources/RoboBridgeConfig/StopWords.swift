@@ -23,7 +23,8 @@ public struct StopWordMatcher: Sendable {
         let n = Self.normalize(instruction)
         if phrases.contains(n) { return true }
         if isStop(n.split(separator: " ").map(String.init)) { return true }
-        let parts = instruction.lowercased().split(whereSeparator: { ",.!;:?".contains($0) }).map { Self.normalize(String($0)) }.filter { !$0.isEmpty }
+        let dashed = [" - ", " – ", " — ", "–", "—"].reduce(instruction.lowercased()) { $0.replacingOccurrences(of: $1, with: ",") }
+        let parts = dashed.split(whereSeparator: { ",.!;:?".contains($0) }).map { Self.normalize(String($0)) }.filter { !$0.isEmpty }
         guard let first = parts.firstIndex(where: { !$0.split(separator: " ").allSatisfy { Self.interjections.contains(String($0)) } }) else { return false }
         return isStop(parts[first].split(separator: " ").map(String.init))
     }

@@ -13,6 +13,9 @@ public struct InstructionNormalizer: Sendable {
     private let longestPhrase: Int
     /// Words known to the robot and world, for typo correction.
     private let known: Set<String>
+    /// Words of the file's descriptions and examples and everyday words of commands: typos of them are corrected only
+    /// where the slip is plain (two letters swapped, or one letter in a word of five or more: "trun", "degres").
+    private let everyday: Set<String>
     /// Real words (the model vocabulary's whole-word tokens): never taken for a typo ("make" is not "lake").
     private let dictionary: Set<String>
     /// What the world says of its entities, for references that describe instead of naming (`References`).
@@ -70,7 +73,13 @@ public struct InstructionNormalizer: Sendable {
         let actionWords = Set(robot.actions.flatMap { words($0.name) })
         self.phrases = phrases.filter { $0.key.count > 1 || !actionWords.contains($0.key[0]) || $0.key[0] == $0.value }
         longestPhrase = phrases.keys.map(\.count).max() ?? 1
+        // Typos are also corrected towards the words of the file's descriptions and examples and everyday words of
+        // commands ("trun rigth 90 degres", "rasie the gripper").
+        var targets = Self.common
+        for a in robot.actions { targets.formUnion(([a.description] + a.parameters.map(\.description)).flatMap(Self.tokenize)) }
+        for e in robot.examples { targets.formUnion(Self.tokenize(e.instruction)) }
         self.known = known.filter { $0.count >= 3 && $0.allSatisfy(\.isLetter) }
+        everyday = targets.filter { $0.count >= 4 && $0.allSatisfy(\.isLetter) }.subtracting(self.known)
         inflectionStems = Set(self.known.compactMap { k in
             let s = LexiconDrafter.stem(k)
             return s != k && s.count >= 5 ? s : nil
@@ -94,6 +103,7 @@ public struct InstructionNormalizer: Sendable {
         tokens = Self.numbers(tokens)
         tokens = convertUnits(tokens)
         tokens = Self.maxima(tokens)
+        tokens = tokens.map { w in Self.compassAdjectives[w].map { known.contains($0) ? $0 : w } ?? w }
         tokens = canonicalEntities(tokens)
         if let speechVerb { tokens = Self.tellingEveryone(tokens, verb: speechVerb) }
         if let references {
@@ -183,24 +193,38 @@ public struct InstructionNormalizer: Sendable {
     }
 
     private func correct(_ word: String) -> String {
-        guard word.count >= 4, word.allSatisfy(\.isLetter), !known.contains(word), !Self.common.contains(word), !dictionary.contains(word) else {
+        guard word.count >= 4, word.allSatisfy(\.isLetter), !known.contains(word), !everyday.contains(word), !Self.common.contains(word),
+              !dictionary.contains(word) else {
             return word
         }
         // Another inflection of a known word is no typo: "charge" beside "charging" (stem "charg").
         if inflectionStems.contains(where: { word.hasPrefix($0) }) { return word }
+        // The nearest; among equally near ones, the one with the same first letter, then the same length, then the first
+        // in alphabetical order (the same answer on every run).
         var best: (String, Int)?
+        func rank(_ k: String, _ d: Int) -> (Int, Int, Int) { (d, k.first == word.first ? 0 : 1, k.count == word.count ? 0 : 1) }
         for k in known where abs(k.count - word.count) <= 1 {
             let d = Self.distance(word, k)
-            if d <= (word.count >= 7 ? 2 : 1), best == nil || d < best!.1 { best = (k, d) }
+            guard d <= (word.count >= 7 ? 2 : 1) else { continue }
+            if let b = best, rank(k, d) > rank(b.0, b.1) || rank(k, d) == rank(b.0, b.1) && k > b.0 { continue }
+            best = (k, d)
         }
-        return best?.0 ?? word
+        if let best { return best.0 }
+        let plain = everyday.filter { k in
+            guard abs(k.count - word.count) <= 1 else { return false }
+            let swapped = k.count == word.count && k.sorted() == word.sorted() && Self.distance(word, k) == 1
+            return swapped || word.count >= 5 && Self.distance(word, k) == 1
+        }
+        return plain.min { rank($0, 1) != rank($1, 1) ? rank($0, 1) < rank($1, 1) : $0 < $1 } ?? word
     }
 
     private static let common: Set<String> = ["then", "there", "where", "what", "please", "with", "from", "into", "onto", "back",
         "turn", "left", "right", "forward", "forwards", "backward", "backwards", "meter", "meters", "metre", "metres", "degrees",
         "seconds", "take", "bring", "grab", "fetch", "drive", "move", "come", "photo", "picture", "land", "slow", "fast", "faster",
         "slower", "half", "quarter", "around", "about", "that", "this", "them", "it's", "your", "you", "tell", "time", "weather",
-        "more", "most", "less", "least", "than", "much", "many", "some", "such", "very", "once", "twice"]
+        "more", "most", "less", "least", "than", "much", "many", "some", "such", "very", "once", "twice", "raise", "lower", "lift",
+        "rotate", "drop", "put", "place", "pick", "speed", "stop", "wait", "towards", "toward", "along", "down", "could", "would",
+        "should", "centimetres", "centimeters", "minutes", "first", "after", "before", "table", "room"]
 
     /// Edit distance with adjacent transpositions ("blcok" is one edit from "block").
     static func distance(_ a: String, _ b: String) -> Int {
@@ -230,9 +254,13 @@ public struct InstructionNormalizer: Sendable {
         "little", "new", "old", "red", "blue", "green", "yellow", "orange", "purple", "pink", "black", "white", "grey", "gray",
         "brown", "silver", "gold", "left", "right", "middle", "empty", "full"]
 
-    /// Words that may follow "one" as a thing ("the blue one in the right bin", "that one, please").
-    static let afterOneAsThing: Set<String> = [",", "!", "?", "-", "and", "then", "in", "on", "into", "onto", "to", "from", "at", "too",
-                                               "as", "please", "instead", "first", "next", "off", "up", "over", "there", "here"]
+    /// "the southern field" is the south_field, where the world names things by the compass.
+    static let compassAdjectives = ["southern": "south", "northern": "north", "eastern": "east", "western": "west"]
+
+    /// Words after which "one" is a number ("left one metre", "one hundred", "one and a half turns").
+    static let afterOneAsNumber: Set<String> = ["hundred", "thousand", "m", "meter", "metre", "cm", "centimeter", "centimetre", "mm",
+        "millimeter", "millimetre", "foot", "inch", "km", "degree", "deg", "second", "sec", "minute", "min", "hour", "turn", "revolution",
+        "rotation", "full", "whole", "more", "time", "of", "quarter", "third", "half", "percent", "step", "meters", "metres", "degrees"]
 
     static func numbers(_ words: [String]) -> [String] {
         // "twenty-five" arrives joined ("twentyfive"): the tens and the units apart again.
@@ -280,7 +308,8 @@ public struct InstructionNormalizer: Sendable {
                 if i + 1 + whole < t.count, Self.singleUnits.contains(t[i + 1 + whole]) { out.append("1"); i += 1 + whole; continue }
             }
             // "the blue one", "that one": a thing, not a number.
-            if t[i] == "one", i > 0, Self.beforeOneAsThing.contains(t[i - 1]), i + 1 >= t.count || Self.afterOneAsThing.contains(t[i + 1]) {
+            if t[i] == "one", i > 0, Self.beforeOneAsThing.contains(t[i - 1]),
+               i + 1 >= t.count || !Self.afterOneAsNumber.contains(t[i + 1]) && !(t[i + 1] == "and" && i + 2 < t.count && t[i + 2] == "a") {
                 out.append(t[i]); i += 1; continue
             }
             if let (v, n) = value(at: i) {

@@ -58,6 +58,8 @@ public final class LexiconDrafter: Drafter {
     /// The words that say a boolean parameter's value ("on", "off", "grip", "release"): a template that differs
     /// by one would copy the other value.
     private let booleanValueWords: Set<String>
+    /// The values of the robot's choice parameters ("normal", "fast", "precise").
+    private let choiceValues: Set<String>
     private static let filler: Set<String> = ["the", "a", "an", "please", "now", "can", "could", "you", "would", "kindly", "just", "then", "and", ","]
 
     public init(robot: Robot, world: World?, examples: [(instruction: String, plan: [ActionCall])], tokenize: @escaping (String) -> [Int32]) {
@@ -68,6 +70,7 @@ public final class LexiconDrafter: Drafter {
         for o in world?.objects ?? [] { if case .on(let s) = o.location { locationOf[o.name] = s } }
         self.locationOf = locationOf
         texts = CandidateTexts(tokenize: tokenize)
+        choiceValues = Set(robot.actions.flatMap(\.parameters).filter { $0.entityClass == nil }.flatMap { $0.values ?? [] })
         booleanValueWords = Set(robot.actions.flatMap(\.parameters).filter { $0.kind == .boolean }.flatMap { p -> Set<String> in
             let (yes, no) = Self.booleanWords(p.description)
             return yes.union(no)
@@ -164,8 +167,10 @@ public final class LexiconDrafter: Drafter {
             // is the same direction; "lower" is not).
             func directions(_ ws: Set<String>) -> Set<String> { Set(ws.compactMap(Self.direction)) }
             if directions(words.subtracting(other)) != directions(other.subtracting(words)) { continue }
-            // So may the words of a boolean's value ("switch the suction off" against "turn on the suction").
+            // So may the words of a boolean's value ("switch the suction off" against "turn on the suction"), and a
+            // choice's ("set the mode to normal" against "set the mode to precise").
             if !words.symmetricDifference(other).map(Self.stem).allSatisfy({ !booleanValueWords.contains($0) }) { continue }
+            if !words.symmetricDifference(other).isDisjoint(with: choiceValues) { continue }
             guard d <= best.0, let plan = instantiate(t, entities: entities, numbers: numbers) else { continue }
             if d < best.0 { best = (d, [plan]) } else if !best.1.contains(plan) { best.1.append(plan) }
         }
@@ -328,7 +333,10 @@ public final class LexiconDrafter: Drafter {
     public func isUnrelated(_ text: String) -> Bool {
         let (_, entities, numbers) = analyse(text)
         guard entities.isEmpty, numbers.isEmpty else { return false }
-        let stems = InstructionNormalizer.tokenize(text).map(Self.stem)
+        let tokens = InstructionNormalizer.tokenize(text)
+        let stems = tokens.map(Self.stem)
+        // A value of a choice ("go fast") names its action.
+        if tokens.contains(where: choiceValues.contains) { return false }
         // (Short name parts such as the "to" of navigate_to say nothing.)
         return !actionWords.contains { _, w in w.keys.contains { word in word.count > 2 && stems.contains { Self.sameWord($0, word) } } }
     }
@@ -627,10 +635,21 @@ public final class LexiconDrafter: Drafter {
         if clauses.count > 1 {
             var plan: [ActionCall] = []
             var previous: String?
-            for c in clauses {
-                func reading(_ c: String) -> [ActionCall]? { fromTemplates(c).first ?? fromNearTemplates(c).first ?? fromActionWords(c) }
+            var k = 0
+            func reading(_ c: String) -> [ActionCall]? { fromTemplates(c).first ?? fromNearTemplates(c).first ?? fromActionWords(c) }
+            while k < clauses.count {
+                let c = clauses[k]
+                k += 1
                 // A clause of one mention only ("go to the bathroom, then the hallway") asks for the one before again.
-                let said = reading(c) != nil ? c : previous.flatMap { elided(c, after: $0) }
+                var said = reading(c) != nil ? c : previous.flatMap { elided(c, after: $0) }
+                // One that reads as nothing and names nothing may be half of one request with the next ("slow down a
+                // little, to 0.4 m s", "take off and climb to 5 m").
+                let names = { (c: String) in let a = self.analyse(c); return !a.entities.isEmpty || !a.numbers.isEmpty }
+                if said == nil, k < clauses.count, !names(c),
+                   reading(clauses[k]) == nil || Self.sameCall(reading(c + " " + clauses[k]), reading(clauses[k])) {
+                    let joined = c + " " + clauses[k]
+                    if reading(joined) != nil { said = joined; k += 1 }
+                }
                 guard let said, let part = reading(said) else { plan = []; break }
                 plan += part
                 previous = said
@@ -652,6 +671,12 @@ public final class LexiconDrafter: Drafter {
         out = out.map(withPrerequisites)
         var seen = Set<[ActionCall]>()
         return out.filter { !$0.isEmpty && $0.count <= robot.limits.maxPlanActions && seen.insert($0).inserted }
+    }
+
+    /// Whether two readings are one call to the same action or to twins, with the same arguments.
+    static func sameCall(_ a: [ActionCall]?, _ b: [ActionCall]?) -> Bool {
+        guard let a, let b, a.count == 1, b.count == 1 else { return false }
+        return a[0].arguments == b[0].arguments
     }
 
     /// A clause that says one entity or number and nothing else of its own ("then the hallway", "the bedroom too") as
@@ -676,13 +701,27 @@ public final class LexiconDrafter: Drafter {
     /// The words of asking that open a request ("I need you to", "would you mind", "could you please").
     static let askingOpeners: [[String]] = [["i", "need", "you", "to"], ["i'd", "like", "you", "to"], ["i", "would", "like", "you", "to"],
         ["i", "want", "you", "to"], ["would", "you", "mind"], ["would", "you", "please"], ["could", "you", "please"], ["can", "you", "please"],
-        ["could", "you"], ["can", "you"], ["would", "you"], ["please"], ["kindly"], ["now"]]
+        ["could", "you"], ["can", "you"], ["would", "you"], ["please"], ["kindly"], ["now"], ["be", "so", "kind", "as", "to"]]
+
+    /// The words after "you" that end a request's asking ("if you could", "would you mind").
+    static let askingAfterYou: Set<String> = ["could", "can", "would", "will", "mind", "please", "kindly"]
 
     /// A request without the words of asking it opens with.
     public static func withoutAsking(_ text: String) -> String {
         var words = text.split(separator: " ").map(String.init)
-        while let opener = askingOpeners.first(where: { o in words.count > o.count && zip(words, o).allSatisfy { $0.lowercased() == $1 } }) {
-            words.removeFirst(opener.count)
+        while true {
+            if let opener = askingOpeners.first(where: { o in words.count > o.count && zip(words, o).allSatisfy { $0.lowercased() == $1 } }) {
+                words.removeFirst(opener.count)
+            } else if words.count > 1, ["so", "and", "also", "but", "ok", "okay", "well"].contains(words[0].lowercased()) {
+                words.removeFirst()
+            } else if let i = words.prefix(9).indices.dropLast().first(where: { words[$0].lowercased() == "you" && Self.askingAfterYou.contains(words[$0 + 1].lowercased()) }),
+                      i + 2 < words.count, words[..<i].allSatisfy({ w in w.allSatisfy { $0.isLetter || $0 == "'" } }) {
+                // "it'd be great if you could …", "would you be so kind as to …": asking, up to "you could", "you mind".
+                words.removeFirst(i + 2)
+                if ["to", "as"].contains(words.first?.lowercased() ?? "") { words.removeFirst() }
+            } else {
+                break
+            }
         }
         return words.joined(separator: " ")
     }

@@ -125,8 +125,9 @@ struct References: Sendable {
             if k < t.count, ["of", "off"].contains(t[k]) { k += 1 }
             if k < t.count, ["the", "your"].contains(t[k]) { k += 1 }
             guard k < t.count, t[k] == supports[t[i]] || t[k] == rooms[t[i]] else { i += 1; continue }
-            // "in/on/at" only where another goal follows ("the apple on the counter to the table").
-            guard source || k + 1 < t.count && ["to", "into", "onto"].contains(t[k + 1]) else { i += 1; continue }
+            // "in/on/at" only where another goal follows ("the apple on the counter to the table", "over to").
+            let goal = k + 1 < t.count && ["over", "across", "back"].contains(t[k + 1]) ? k + 2 : k + 1
+            guard source || goal < t.count && ["to", "into", "onto"].contains(t[goal]) else { i += 1; continue }
             i = k + 1
         }
         return out
@@ -147,6 +148,16 @@ struct References: Sendable {
                 out.append(name)
                 i = end
                 continue
+            }
+            // "the part that's green", "the thing which is red" → the one object of that color.
+            if Self.vagueNouns.contains(t[i]), i > 0, ["the", "a", "an"].contains(t[i - 1]) {
+                var k = i + 1
+                if at(k) == "that's" || at(k) == "which's" { k += 1 } else if ["that", "which"].contains(at(k) ?? ""), at(k + 1) == "is" { k += 2 }
+                if k > i + 1, let c = at(k), let objects = colors[c], objects.count == 1 {
+                    out.append(objects[0])
+                    i = k + 1
+                    continue
+                }
             }
             // "<color> <vague noun>" → the one object of that color.
             if let objects = colors[t[i]], objects.count == 1, let noun = at(i + 1), Self.vagueNouns.contains(noun), !nameWords.contains(noun) {

@@ -87,8 +87,11 @@ public struct Refusals {
             if next.count >= 2, ["it", "yourself", "her", "him", "them"].contains(next[0]),
                ["down", "up", "back", "over", "around", "lower", "higher", "home"].contains(next[1]) { continue }
             if next.contains(where: { n in Self.capabilityVerbs.contains { capabilities.contains($0.0) && $0.1.contains(n) } }) { continue }
-            // A word that names something of the world ("the screw box") is no verb.
-            if entityNames.contains(where: { $0.contains(w) }) { continue }
+            // A word of something the world names, said as its name ("the screw box", "the water bottle"), is no verb.
+            if entityNames.contains(where: { name in
+                name.indices.contains { k in name[k] == w && i >= k && i - k + name.count <= words.count && Array(words[(i - k)..<(i - k + name.count)]) == name }
+                    || name.count == 1 && name[0] == w
+            }) { continue }
             for (group, verbs) in Self.capabilityVerbs where !capabilities.contains(group) && verbs.contains(w) {
                 // "take off" is a flight verb, "take" alone is not one.
                 if group == "fly", w == "take", i + 1 >= words.count || words[i + 1] != "off" { continue }
@@ -201,7 +204,7 @@ public struct Refusals {
         ("pick", ["pick", "grab", "grasp", "fetch", "bring", "carry", "lift", "collect"]),
         ("photo", ["photo", "photograph", "picture", "snapshot", "film", "shot", "pic", "snap"]),
         ("speak", ["say", "speak", "talk", "announce", "tell", "sing", "shout", "greet"]),
-        ("spray", ["spray", "sprinkle", "irrigate", "fertilize", "fertilise", "squirt", "pour"]),
+        ("spray", ["spray", "sprinkle", "irrigate", "fertilize", "fertilise", "squirt", "pour", "water"]),
         ("paint", ["paint", "draw", "sketch"]),
         ("join", ["weld", "solder", "glue", "hammer", "drill", "assemble", "tighten", "loosen", "screw", "unscrew", "nail"]),
         ("fold", ["fold", "unfold", "iron"]),

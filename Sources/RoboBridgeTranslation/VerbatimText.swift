@@ -36,7 +36,7 @@ public struct VerbatimText {
             for k in out.arguments.indices {
                 guard let p = action.parameter(named: out.arguments[k].name), p.kind == .string,
                       case .string(let v) = out.arguments[k].value else { continue }
-                let written = Self.phrase(run(normalizingTo: v) ?? v, action: action, parameter: p)
+                let written = Self.unquoted(Self.phrase(run(normalizingTo: v) ?? v, action: action, parameter: p))
                 guard written != v, !written.isEmpty else { continue }
                 var candidate = out
                 candidate.arguments[k].value = .string(written)
@@ -67,6 +67,15 @@ public struct VerbatimText {
             }
         }
         return words.joined(separator: " ")
+    }
+
+    /// A text without the quotes around it ("say 'good evening'" says good evening).
+    public static func unquoted(_ text: String) -> String {
+        for (open, close) in [("'", "'"), ("\"", "\""), ("\u{2018}", "\u{2019}"), ("\u{201C}", "\u{201D}")]
+        where text.count > 2 && text.hasPrefix(open) && text.hasSuffix(close) {
+            return String(text.dropFirst().dropLast())
+        }
+        return text
     }
 
     /// Words that say a text parameter holds words to speak or show.

@@ -24,6 +24,8 @@ struct StopWordTests {
         #expect(m.matches("freeze, something is caught in the gripper"))
         #expect(m.matches("whoa, don't move"))
         #expect(m.matches("Stop! The cat is under you."))
+        #expect(StopWordMatcher(["emergency stop"]).matches("emergency stop - my hand is in the way"))
+        #expect(!StopWordMatcher(["e-stop"]).matches("e-stop test tomorrow"))
         // A stop phrase inside a request, or one the request goes on from, is not one.
         #expect(!m.matches("count the gears, but stop at twelve"))
         #expect(!m.matches("stop at the barn"))

@@ -70,6 +70,10 @@ struct AxisBindingTests {
         #expect(parse("I need you to bring the apple to the coffee table") == bring)
         #expect(LexiconDrafter.withoutAsking("would you mind going to the kitchen") == "going to the kitchen")
         #expect(LexiconDrafter.withoutAsking("could you please now dock") == "dock")
+        #expect(LexiconDrafter.withoutAsking("it'd be great if you could slow down") == "slow down")
+        #expect(LexiconDrafter.withoutAsking("so would you mind taking the tv_remote") == "taking the tv_remote")
+        #expect(LexiconDrafter.withoutAsking("would you be so kind as to dock") == "dock")
+        #expect(LexiconDrafter.withoutAsking("tell you what, go to the kitchen") == "tell you what, go to the kitchen")
     }
 
     @Test func aTemplateOfTheOppositeDirectionIsNotUsed() throws {
@@ -86,6 +90,8 @@ struct AxisBindingTests {
         // The file's example "raise the gripper by 5 cm" is no template for "lower".
         #expect(parse("lower the gripper by 30 mm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-3)"])
         #expect(parse("raise the gripper by 3 cm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=3)"])
+        // Nor one with another value of a choice.
+        #expect(parse("set the mode to normal") == ["set_mode(mode=\"normal\")"])
     }
 
     @Test func aNumbersUnitAndDirectionPointToTheAction() throws {
@@ -99,6 +105,8 @@ struct AxisBindingTests {
         #expect(parse("bring it down to 5 metres") == ["change_altitude(altitude_m=5)"])
         // "take off" is takeoff's name, not take_photo's "take": with the altitude in the next clause, no reading of its own.
         #expect(!parse("take off").contains { $0.hasPrefix("take_photo") })
+        // A clause that names nothing and reads as nothing is one request with the next.
+        #expect(parse("take off and climb to 5 m").contains("takeoff(altitude_m=5)"))
         // Seconds are no altitude.
         #expect(parse("stay put for 20 seconds") == ["hover(seconds=20)"])
         let (rover, world) = try load("rover", "apartment")

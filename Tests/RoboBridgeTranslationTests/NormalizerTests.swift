@@ -190,6 +190,11 @@ struct ReferenceTests {
             == "put the red_block in the left_bin and the blue_block in the right_bin")
         #expect(n.normalize("turn left one hundred and twenty degrees") == "turn left 120 degrees")
         #expect(n.normalize("drive forward one metre") == "drive forward 1 metre")
+        // Typos of the file's and everyday command words; compass adjectives of a world's names; a color said after the thing.
+        #expect(n.normalize("trun rigth 90 degres") == "turn right 90 degrees")
+        #expect(a.normalize("pick up the part that's green") == "pick up the green_gear")
+        let (drone, farm) = try load("drone", "farm")
+        #expect(InstructionNormalizer(robot: drone, world: farm).normalize("fly to the southern field") == "fly to the south_field")
         // A semicolon parts clauses as a comma does.
         #expect(n.normalize("go to the kitchen; then dock") == "go to the kitchen, then dock")
     }

@@ -77,6 +77,9 @@ struct RefusalTests {
         #expect(try reason(rover.0, rover.1, "fold the towel", [ActionCall("pick", [.init("object", .string("towel"))])])
             == "rover cannot fold: none of its actions does that")
         #expect(try reason(arm.0, arm.1, "tighten the screws in the screw box", []) == "arm cannot tighten: none of its actions does that")
+        // "water" is a verb, except in a name the world has ("the water bottle").
+        #expect(try reason(rover.0, rover.1, "water the plant in the hallway", []) == "rover cannot water: none of its actions does that")
+        #expect(try reason(rover.0, rover.1, "bring the water bottle to the kitchen", []) == nil)
         // "minus" is a sign, not a thing's name.
         #expect(try reason(arm.0, arm.1, "move the gripper minus 5 cm in y",
                            [ActionCall("move_gripper", [.init("dx_cm", .number(0)), .init("dy_cm", .number(-5)), .init("dz_cm", .number(0))])]) == nil)

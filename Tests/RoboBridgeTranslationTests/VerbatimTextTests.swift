@@ -44,6 +44,8 @@ struct VerbatimTextTests {
         let photo = VerbatimText(request: "I'd like a picture of the cows, if you don't mind", robot: drone) { d.normalize($0) }
         #expect(photo.restoring([ActionCall("take_photo", [.init("subject", .string("the cows if you don't mind"))])])
             == [ActionCall("take_photo", [.init("subject", .string("the cows"))])])
+        #expect(VerbatimText.unquoted("'good evening'") == "good evening")
+        #expect(VerbatimText.unquoted("it's 'fine'") == "it's 'fine'")
         let forMe = VerbatimText(request: "could you take a photo of the greenhouse roof for me?", robot: drone) { d.normalize($0) }
         #expect(forMe.restoring([ActionCall("take_photo", [.init("subject", .string("the greenhouse roof for me"))])])
             == [ActionCall("take_photo", [.init("subject", .string("the greenhouse roof"))])])
