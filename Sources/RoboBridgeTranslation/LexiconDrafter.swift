@@ -563,7 +563,12 @@ public final class LexiconDrafter: Drafter {
                 let weights = actionWords.first { $0.0.name == action.name }?.1 ?? [:]
                 let anchor = words.lastIndex { w in weights.keys.contains { Self.sameWord(Self.stem(w), $0) } }
                 guard let anchor else { break }
-                var rest = Array(words[(anchor + 1)...]).filter { !$0.allSatisfy(\.isPunctuation) }
+                var rest = Array(words[(anchor + 1)...])
+                // A thing's name (not words to say) ends with its clause ("the gears, but stop at 12").
+                if !VerbatimText.holdsSpeech(action, p), let end = rest.firstIndex(where: { $0 == "," || VerbatimText.clauseStarts.contains($0) }) {
+                    rest = Array(rest[..<end])
+                }
+                rest = rest.filter { !$0.allSatisfy(\.isPunctuation) }
                 if let first = rest.first, ["of", "that", "to", "saying"].contains(first) { rest.removeFirst() }
                 if !rest.isEmpty { call.arguments.append(.init(p.name, .string(rest.joined(separator: " ").replacingOccurrences(of: "_", with: " ")))) }
             }
@@ -629,12 +634,17 @@ public final class LexiconDrafter: Drafter {
         var out = fromTemplates(instruction)
         // A clause that names nothing of the robot ("for the guests", "in the meantime") asks for nothing.
         // (A tool set's clauses are values as often as requests: "in Boston and Denver".)
-        let clauses = Self.clauses(instruction).map(Self.withoutAsking).filter { robot.kind == "tools" || !isUnrelated($0) }
+        // Nor does one that tells, naming nothing ("we have guests coming over tonight", "I'm heading out soon").
+        let clauses = Self.clauses(instruction).map(Self.withoutAsking).filter { c in
+            robot.kind == "tools" || !isUnrelated(c) && !(Self.tells(c) && analyse(c).entities.isEmpty && analyse(c).numbers.isEmpty)
+        }
         if out.isEmpty, clauses.count <= 1 { out = fromNearTemplates(instruction) }
         if clauses.count <= 1, out.isEmpty { out += actionWordReadings(instruction) }
         if clauses.count > 1 {
             var plan: [ActionCall] = []
             var previous: String?
+            // Whether a clause read only with another's words (elided, or joined to its neighbour).
+            var fragments = false
             var k = 0
             func reading(_ c: String) -> [ActionCall]? { fromTemplates(c).first ?? fromNearTemplates(c).first ?? fromActionWords(c) }
             while k < clauses.count {
@@ -642,13 +652,23 @@ public final class LexiconDrafter: Drafter {
                 k += 1
                 // A clause of one mention only ("go to the bathroom, then the hallway") asks for the one before again.
                 var said = reading(c) != nil ? c : previous.flatMap { elided(c, after: $0) }
+                if said != c { fragments = true }
                 // One that reads as nothing and names nothing may be half of one request with the next ("slow down a
                 // little, to 0.4 m s", "take off and climb to 5 m").
                 let names = { (c: String) in let a = self.analyse(c); return !a.entities.isEmpty || !a.numbers.isEmpty }
                 if said == nil, k < clauses.count, !names(c),
-                   reading(clauses[k]) == nil || Self.sameCall(reading(c + " " + clauses[k]), reading(clauses[k])) {
-                    let joined = c + " " + clauses[k]
+                   reading(clauses[k]) == nil || Self.sameCall(reading(c + " , " + clauses[k]), reading(clauses[k])) {
+                    let joined = c + " , " + clauses[k]
                     if reading(joined) != nil { said = joined; k += 1 }
+                }
+                // One that reads as nothing after one that read may be the same request going on ("count the blocks,
+                // but max 12"): the two as one, when they read as the same calls with more said.
+                if said == nil, let p = previous, let last = reading(p), let joined = reading(p + " , " + c),
+                   joined.map(\.name) == last.map(\.name), joined != last, plan.suffix(last.count) == last {
+                    plan.removeLast(last.count)
+                    plan += joined
+                    previous = p + " , " + c
+                    continue
                 }
                 guard let said, let part = reading(said) else { plan = []; break }
                 plan += part
@@ -657,20 +677,29 @@ public final class LexiconDrafter: Drafter {
             // "visit the kitchen, the garage and the office": one call whose array takes what the clauses
             // name, rather than a call per clause.
             let whole = fromActionWords(instruction)
-            if let whole, whole.contains(where: { $0.arguments.contains { if case .list(let items) = $0.value { items.count > 1 } else { false } } }) {
+            // "10 cm along x and 5 cm down", "by 1, 2 and 3 cm": the clauses are one call's numbers, not calls of their own
+            // (when the clauses read as calls of that action only).
+            let numbers = analyse(instruction).numbers
+            let oneCall = whole.map { w in
+                w.count == 1 && numbers.count >= 2 && (plan.isEmpty || fragments && plan.allSatisfy { $0.name == w[0].name })
+                    && numbers.allSatisfy { n in w[0].arguments.contains { $0.value.numeric.map { abs(abs($0) - n) < 1e-9 } ?? false } }
+            } ?? false
+            if let whole, oneCall || whole.contains(where: { $0.arguments.contains { if case .list(let items) = $0.value { items.count > 1 } else { false } } }) {
                 out.append(whole)
             } else if !plan.isEmpty {
                 out.append(plan)
-            } else if let whole, whole.count == 1 {
-                // "10 cm along x and 5 cm down": the clauses are one call's numbers, not calls of their own.
-                let numbers = analyse(instruction).numbers
-                let used = numbers.allSatisfy { n in whole[0].arguments.contains { $0.value.numeric.map { abs(abs($0) - n) < 1e-9 } ?? false } }
-                if numbers.count >= 2, used { out.append(whole) }
             }
         }
         out = out.map(withPrerequisites)
         var seen = Set<[ActionCall]>()
         return out.filter { !$0.isEmpty && $0.count <= robot.limits.maxPlanActions && seen.insert($0).inserted }
+    }
+
+    /// Whether a clause tells rather than asks: it opens with its subject ("we have guests", "I'm heading out").
+    static func tells(_ clause: String) -> Bool {
+        guard let first = InstructionNormalizer.tokenize(clause).first else { return false }
+        return ["i", "i'm", "im", "i've", "we", "we're", "we've", "we'll", "it's", "there's", "they", "they're", "my", "our", "he", "she",
+                "he's", "she's"].contains(first)
     }
 
     /// Whether two readings are one call to the same action or to twins, with the same arguments.

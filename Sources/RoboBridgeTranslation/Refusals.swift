@@ -162,7 +162,9 @@ public struct Refusals {
 
     /// Whether a word is one the robot or the world uses, or a typo of one: within one edit (a swap of neighbours
     /// counts as one) of a word of the plan's own entities, or of any known word of five letters or more.
-    private func isKnown(_ w: String, planWords: Set<String>) -> Bool {
+    private func isKnown(_ word: String, planWords: Set<String>) -> Bool {
+        // ("the southern field" is the south field.)
+        let w = InstructionNormalizer.compassAdjectives[word] ?? word
         let s = Self.stem(w)
         if known.contains(s) || InstructionNormalizer.number(w) != nil { return true }
         if planWords.contains(where: { Self.withinOneEdit($0, w) }) { return true }

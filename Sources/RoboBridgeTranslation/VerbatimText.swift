@@ -49,10 +49,17 @@ public struct VerbatimText {
     /// A text parameter that names a thing (a subject, a kind — not words to speak) takes the thing's words only: the
     /// text ends before a word that starts another clause ("the cows if you don't mind", "gears can you see", "blocks
     /// are on the bench"), and a kind takes no article and no place ("the gears" → "gears", "blocks on the bench" → "blocks").
-    static func phrase(_ text: String, action: Action, parameter p: Parameter) -> String {
+    /// Whether a text parameter holds words to speak or show (its action's or its own name or description says so).
+    static func holdsSpeech(_ action: Action, _ p: Parameter) -> Bool {
         let about = InstructionNormalizer.tokenize([action.name.replacingOccurrences(of: "_", with: " "), action.description,
                                                     p.name.replacingOccurrences(of: "_", with: " "), p.description].joined(separator: " "))
-        guard about.allSatisfy({ !speech.contains($0) }) else { return text }
+        return about.contains(where: speech.contains)
+    }
+
+    static func phrase(_ text: String, action: Action, parameter p: Parameter) -> String {
+        guard !holdsSpeech(action, p) else { return text }
+        let about = InstructionNormalizer.tokenize([action.name.replacingOccurrences(of: "_", with: " "), action.description,
+                                                    p.name.replacingOccurrences(of: "_", with: " "), p.description].joined(separator: " "))
         var words = text.split(separator: " ").map(String.init)
         if let cut = words.indices.dropFirst().first(where: { clauseStarts.contains(words[$0].lowercased()) }) { words = Array(words[..<cut]) }
         // Nor whom it is for ("the greenhouse roof for me").
@@ -81,7 +88,7 @@ public struct VerbatimText {
     /// Words that say a text parameter holds words to speak or show.
     static let speech: Set<String> = ["say", "speak", "text", "message", "announce", "utter", "tell", "words", "sentence", "display", "show"]
     /// Words that start another clause after a thing's name.
-    static let clauseStarts: Set<String> = ["if", "can", "could", "would", "please", "are", "is", "was", "were", "max", "thanks", "so",
+    static let clauseStarts: Set<String> = ["if", "can", "could", "would", "please", "are", "is", "was", "were", "max", "thanks", "so", "but",
                                             "because", "when", "while", "that's", "then"]
 
     /// The run of the request's words (trimmed of the punctuation around it) whose normalized form is `value`.

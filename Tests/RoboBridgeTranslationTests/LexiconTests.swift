@@ -90,6 +90,8 @@ struct AxisBindingTests {
         // The file's example "raise the gripper by 5 cm" is no template for "lower".
         #expect(parse("lower the gripper by 30 mm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-3)"])
         #expect(parse("raise the gripper by 3 cm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=3)"])
+        // A clause that reads as nothing after one that read goes on with it; a thing's name ends with its clause.
+        #expect(parse("count the gears, but max 12") == ["count_parts(kind=\"the green gear\", max=12)"])
         // Nor one with another value of a choice.
         #expect(parse("set the mode to normal") == ["set_mode(mode=\"normal\")"])
     }
@@ -119,6 +121,8 @@ struct AxisBindingTests {
         #expect(parseRover("go to the bathroom, then the hallway") == ["navigate_to(target=\"bathroom\")\nnavigate_to(target=\"hallway\")"])
         #expect(parseRover("turn left 30 degrees, then 45") == ["rotate(angle_deg=30)\nrotate(angle_deg=45)"])
         #expect(parseRover("go to the bathroom, then say hello") == ["navigate_to(target=\"bathroom\")\nsay(text=\"hello\")"])
+        // A clause that tells and names nothing asks for nothing.
+        #expect(parseRover("we have guests coming over tonight, so go to the kitchen") == ["navigate_to(target=\"kitchen\")"])
         #expect(LexiconDrafter.dimensionsSaid(["0.4", "metres", "per", "second"]) == ["speed"])
         #expect(LexiconDrafter.dimensionsSaid(["90", "degrees", "and", "2", "m"]) == ["angle", "length"])
     }

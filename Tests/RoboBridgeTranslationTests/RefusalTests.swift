@@ -80,6 +80,8 @@ struct RefusalTests {
         // "water" is a verb, except in a name the world has ("the water bottle").
         #expect(try reason(rover.0, rover.1, "water the plant in the hallway", []) == "rover cannot water: none of its actions does that")
         #expect(try reason(rover.0, rover.1, "bring the water bottle to the kitchen", []) == nil)
+        // "the southern field" is the south field.
+        #expect(try reason(drone.0, drone.1, "go to the southern field", [ActionCall("fly_to", [.init("waypoint", .string("south_field"))])]) == nil)
         // "minus" is a sign, not a thing's name.
         #expect(try reason(arm.0, arm.1, "move the gripper minus 5 cm in y",
                            [ActionCall("move_gripper", [.init("dx_cm", .number(0)), .init("dy_cm", .number(-5)), .init("dz_cm", .number(0))])]) == nil)
