@@ -565,7 +565,9 @@ public final class LexiconDrafter: Drafter {
                 guard let anchor else { break }
                 var rest = Array(words[(anchor + 1)...])
                 // A thing's name (not words to say) ends with its clause ("the gears, but stop at 12").
-                if !VerbatimText.holdsSpeech(action, p), let end = rest.firstIndex(where: { $0 == "," || VerbatimText.clauseStarts.contains($0) }) {
+                // (A tool set's text is any span of the request: "Boston, MA".)
+                if robot.kind != "tools", !VerbatimText.holdsSpeech(action, p),
+                   let end = rest.firstIndex(where: { $0 == "," || VerbatimText.clauseStarts.contains($0) }) {
                     rest = Array(rest[..<end])
                 }
                 rest = rest.filter { !$0.allSatisfy(\.isPunctuation) }
@@ -651,19 +653,21 @@ public final class LexiconDrafter: Drafter {
                 let c = clauses[k]
                 k += 1
                 // A clause of one mention only ("go to the bathroom, then the hallway") asks for the one before again.
-                var said = reading(c) != nil ? c : previous.flatMap { elided(c, after: $0) }
+                // (A tool set's clauses are values as often as requests: `Coordination` reads them.)
+                let robotClauses = robot.kind != "tools"
+                var said = reading(c) != nil ? c : robotClauses ? previous.flatMap { elided(c, after: $0) } : nil
                 if said != c { fragments = true }
                 // One that reads as nothing and names nothing may be half of one request with the next ("slow down a
                 // little, to 0.4 m s", "take off and climb to 5 m").
                 let names = { (c: String) in let a = self.analyse(c); return !a.entities.isEmpty || !a.numbers.isEmpty }
-                if said == nil, k < clauses.count, !names(c),
+                if said == nil, robotClauses, k < clauses.count, !names(c),
                    reading(clauses[k]) == nil || Self.sameCall(reading(c + " , " + clauses[k]), reading(clauses[k])) {
                     let joined = c + " , " + clauses[k]
                     if reading(joined) != nil { said = joined; k += 1 }
                 }
                 // One that reads as nothing after one that read may be the same request going on ("count the blocks,
                 // but max 12"): the two as one, when they read as the same calls with more said.
-                if said == nil, let p = previous, let last = reading(p), let joined = reading(p + " , " + c),
+                if said == nil, robotClauses, let p = previous, let last = reading(p), let joined = reading(p + " , " + c),
                    joined.map(\.name) == last.map(\.name), joined != last, plan.suffix(last.count) == last {
                     plan.removeLast(last.count)
                     plan += joined
