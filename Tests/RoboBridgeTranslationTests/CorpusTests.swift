@@ -14,9 +14,9 @@ struct CorpusTests {
     /// Reached: 192/212 (90.6%) with smollm2-135m on 2 threads before the refusal lines were added; 221/246 (89.8%)
     /// with them and with the unsafe lines expecting specific refusals (limits named); 225/246 (91.5%) with the vocabulary
     /// as a dictionary for typos, unit and turn conversions, everyday verb synonyms and repeated calls ending a plan;
-    /// 233/246 (94.7%) with the mechanisms developed on corpus/dev3.jsonl. The floor leaves room for a few near-tie
-    /// flips across machines.
-    static let exactMatchFloor = 0.92
+    /// 233/246 (94.7%) with the mechanisms developed on corpus/dev3.jsonl; 237/246 (96.3%) with those developed on
+    /// dev5–dev7. The floor leaves room for a few near-tie flips across machines.
+    static let exactMatchFloor = 0.93
 
     /// A corpus's cases, and each robot's file and default world by robot id.
     static func load(_ corpus: String) throws -> ([CorpusCase], (String) throws -> (Robot, World?)) {
@@ -69,8 +69,9 @@ struct CorpusTests {
     /// Reached: 151/278 (54.3%) at the split's introduction, before refusals with reasons; 177/278 (63.7%) with them;
     /// 196/278 (70.5%) with limit refusals and the robot's state choosing between twin actions; 209/278 (75.2%) with the
     /// mechanisms developed on a second independent development set (corpus/dev2.jsonl); 216/278 (77.7%) at 06b15ba;
-    /// 236/278 (84.9%) with those developed on a third (corpus/dev3.jsonl). The target is 90% (#13).
-    static let testSplitFloor = 0.82
+    /// 236/278 (84.9%) with those developed on a third (corpus/dev3.jsonl); 241/278 (86.7%) at c8d6057; 255/278 (91.7%)
+    /// with those developed on dev5–dev7 (units, twins, ellipsis, own places, stops said again). The target is 90% (#13).
+    static let testSplitFloor = 0.88
 
     @Test func testSplitHoldsItsFloor() throws {
         let model = try TranslatorTests.model.get()
