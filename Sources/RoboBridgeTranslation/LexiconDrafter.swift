@@ -648,18 +648,25 @@ public final class LexiconDrafter: Drafter {
             // Whether a clause read only with another's words (elided, or joined to its neighbour).
             var fragments = false
             var k = 0
-            func reading(_ c: String) -> [ActionCall]? { fromTemplates(c).first ?? fromNearTemplates(c).first ?? fromActionWords(c) }
+            // (Each text read once: the same clause is tried alone, elided and joined.)
+            var read: [String: [ActionCall]?] = [:]
+            func reading(_ c: String) -> [ActionCall]? {
+                if let r = read[c] { return r }
+                let r = fromTemplates(c).first ?? fromNearTemplates(c).first ?? fromActionWords(c)
+                read[c] = r
+                return r
+            }
+            // (A tool set's clauses are values as often as requests: `Coordination` reads them.)
+            let robotClauses = robot.kind != "tools"
+            let names = { (c: String) in let a = self.analyse(c); return !a.entities.isEmpty || !a.numbers.isEmpty }
             while k < clauses.count {
                 let c = clauses[k]
                 k += 1
                 // A clause of one mention only ("go to the bathroom, then the hallway") asks for the one before again.
-                // (A tool set's clauses are values as often as requests: `Coordination` reads them.)
-                let robotClauses = robot.kind != "tools"
                 var said = reading(c) != nil ? c : robotClauses ? previous.flatMap { elided(c, after: $0) } : nil
                 if said != c { fragments = true }
                 // One that reads as nothing and names nothing may be half of one request with the next ("slow down a
                 // little, to 0.4 m s", "take off and climb to 5 m").
-                let names = { (c: String) in let a = self.analyse(c); return !a.entities.isEmpty || !a.numbers.isEmpty }
                 if said == nil, robotClauses, k < clauses.count, !names(c),
                    reading(clauses[k]) == nil || Self.sameCall(reading(c + " , " + clauses[k]), reading(clauses[k])) {
                     let joined = c + " , " + clauses[k]
@@ -706,7 +713,7 @@ public final class LexiconDrafter: Drafter {
                 "he's", "she's"].contains(first)
     }
 
-    /// Whether two readings are one call to the same action or to twins, with the same arguments.
+    /// Whether two readings are one call each with the same arguments (to the same action, or to its twin).
     static func sameCall(_ a: [ActionCall]?, _ b: [ActionCall]?) -> Bool {
         guard let a, let b, a.count == 1, b.count == 1 else { return false }
         return a[0].arguments == b[0].arguments
