@@ -199,23 +199,27 @@ public struct InstructionNormalizer: Sendable {
         }
         // Another inflection of a known word is no typo: "charge" beside "charging" (stem "charg").
         if inflectionStems.contains(where: { word.hasPrefix($0) }) { return word }
-        // The nearest; among equally near ones, the one with the same first letter, then the same length, then the first
-        // in alphabetical order (the same answer on every run).
-        var best: (String, Int)?
-        func rank(_ k: String, _ d: Int) -> (Int, Int, Int) { (d, k.first == word.first ? 0 : 1, k.count == word.count ? 0 : 1) }
-        for k in known where abs(k.count - word.count) <= 1 {
+        // The nearest of the robot's and world's words; failing one, of the everyday words where the slip is plain.
+        let near = nearest(word, in: known) { d in d <= (word.count >= 7 ? 2 : 1) }
+            ?? nearest(word, in: everyday) { k, d in d == 1 && (word.count >= 5 || k.count == word.count && k.sorted() == word.sorted()) }
+        return near ?? word
+    }
+
+    /// The candidate within the edits `allowed` accepts (by its distance); among equally near ones, the one with the same
+    /// first letter, then the same length, then the first in alphabetical order (the same answer on every run).
+    private func nearest(_ word: String, in candidates: Set<String>, allowed: (String, Int) -> Bool) -> String? {
+        var best: (rank: (Int, Int, Int), word: String)?
+        for k in candidates where abs(k.count - word.count) <= 1 {
             let d = Self.distance(word, k)
-            guard d <= (word.count >= 7 ? 2 : 1) else { continue }
-            if let b = best, rank(k, d) > rank(b.0, b.1) || rank(k, d) == rank(b.0, b.1) && k > b.0 { continue }
-            best = (k, d)
+            guard allowed(k, d) else { continue }
+            let rank = (d, k.first == word.first ? 0 : 1, k.count == word.count ? 0 : 1)
+            if let b = best, rank > b.rank || rank == b.rank && k > b.word { continue }
+            best = (rank, k)
         }
-        if let best { return best.0 }
-        let plain = everyday.filter { k in
-            guard abs(k.count - word.count) <= 1 else { return false }
-            let swapped = k.count == word.count && k.sorted() == word.sorted() && Self.distance(word, k) == 1
-            return swapped || word.count >= 5 && Self.distance(word, k) == 1
-        }
-        return plain.min { rank($0, 1) != rank($1, 1) ? rank($0, 1) < rank($1, 1) : $0 < $1 } ?? word
+        return best?.word
+    }
+    private func nearest(_ word: String, in candidates: Set<String>, allowed: (Int) -> Bool) -> String? {
+        nearest(word, in: candidates) { _, d in allowed(d) }
     }
 
     private static let common: Set<String> = ["then", "there", "where", "what", "please", "with", "from", "into", "onto", "back",
@@ -247,8 +251,6 @@ public struct InstructionNormalizer: Sendable {
         "seventeen": 17, "eighteen": 18, "nineteen": 19]
     static let tens: [String: Int] = ["twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90]
 
-    /// Number words → digits: "ninety" → 90, "forty five" → 45, "one hundred and eighty" → 180,
-    /// "half a" / "half" → 0.5, "a quarter" → 0.25, "one and a half" → 1.5, "a meter" → "1 meter".
     /// Words after which "one" is a thing ("the blue one", "this one", "the other one").
     static let beforeOneAsThing: Set<String> = ["the", "this", "that", "other", "another", "which", "last", "next", "big", "small",
         "little", "new", "old", "red", "blue", "green", "yellow", "orange", "purple", "pink", "black", "white", "grey", "gray",
@@ -262,6 +264,8 @@ public struct InstructionNormalizer: Sendable {
         "millimeter", "millimetre", "foot", "inch", "km", "degree", "deg", "second", "sec", "minute", "min", "hour", "turn", "revolution",
         "rotation", "full", "whole", "more", "time", "of", "quarter", "third", "half", "percent", "step", "meters", "metres", "degrees"]
 
+    /// Number words → digits: "ninety" → 90, "forty five" → 45, "one hundred and eighty" → 180,
+    /// "half a" / "half" → 0.5, "a quarter" → 0.25, "one and a half" → 1.5, "a meter" → "1 meter".
     static func numbers(_ words: [String]) -> [String] {
         // "twenty-five" arrives joined ("twentyfive"): the tens and the units apart again.
         let t = words.flatMap { w -> [String] in

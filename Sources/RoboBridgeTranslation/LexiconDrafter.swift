@@ -349,11 +349,22 @@ public final class LexiconDrafter: Drafter {
         return a.parameters.filter(\.required).allSatisfy { p in
             switch p.kind {
             case .number, .integer: !numbers.isEmpty
-            case .enum: p.entityClass.map { c in entities.contains { (world?.entityClasses[c] ?? []).contains($0) } } ?? true
+            case .enum: p.entityClass.map { namesMember(of: $0, entities) } ?? true
             case .string, .boolean: true
             }
         }
     }
+    /// Whether the entities a text mentions include a member of a class.
+    private func namesMember(of entityClass: String, _ entities: [String]) -> Bool {
+        entities.contains { (world?.entityClasses[entityClass] ?? []).contains($0) }
+    }
+
+    /// Whether a text mentions an entity or a number.
+    private func mentionsAnything(_ text: String) -> Bool {
+        let a = analyse(text)
+        return !a.entities.isEmpty || !a.numbers.isEmpty
+    }
+
     private static let stop: Set<String> = ["the", "and", "for", "with", "its", "all", "once", "where", "what", "while", "into", "from",
         "that", "this", "are", "can", "out", "robot", "drone", "current", "new"]
     static func stem(_ w: String) -> String {
@@ -505,9 +516,7 @@ public final class LexiconDrafter: Drafter {
         }
         // Between actions its words point to alike, the one that takes what the clause names ("go back to the
         // charging_dock": navigate_to, not dock).
-        let names = { (a: Action) -> Bool in
-            a.parameters.contains { p in p.entityClass.map { c in entities.contains { (self.world?.entityClasses[c] ?? []).contains($0) } } ?? false }
-        }
+        let names = { (a: Action) -> Bool in a.parameters.contains { p in p.entityClass.map { self.namesMember(of: $0, entities) } ?? false } }
         scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : names($0.0) && !names($1.0) }
         guard let (action, top) = scored.first, top >= 1 else { return [] }
         // A tie between twins (the same parameters; the robot's state tells them apart: "climb to 18 m" is takeoff
@@ -638,7 +647,7 @@ public final class LexiconDrafter: Drafter {
         // (A tool set's clauses are values as often as requests: "in Boston and Denver".)
         // Nor does one that tells, naming nothing ("we have guests coming over tonight", "I'm heading out soon").
         let clauses = Self.clauses(instruction).map(Self.withoutAsking).filter { c in
-            robot.kind == "tools" || !isUnrelated(c) && !(Self.tells(c) && analyse(c).entities.isEmpty && analyse(c).numbers.isEmpty)
+            robot.kind == "tools" || !isUnrelated(c) && !(Self.tells(c) && !mentionsAnything(c))
         }
         if out.isEmpty, clauses.count <= 1 { out = fromNearTemplates(instruction) }
         if clauses.count <= 1, out.isEmpty { out += actionWordReadings(instruction) }
@@ -658,7 +667,6 @@ public final class LexiconDrafter: Drafter {
             }
             // (A tool set's clauses are values as often as requests: `Coordination` reads them.)
             let robotClauses = robot.kind != "tools"
-            let names = { (c: String) in let a = self.analyse(c); return !a.entities.isEmpty || !a.numbers.isEmpty }
             while k < clauses.count {
                 let c = clauses[k]
                 k += 1
@@ -667,7 +675,7 @@ public final class LexiconDrafter: Drafter {
                 if said != c { fragments = true }
                 // One that reads as nothing and names nothing may be half of one request with the next ("slow down a
                 // little, to 0.4 m s", "take off and climb to 5 m").
-                if said == nil, robotClauses, k < clauses.count, !names(c),
+                if said == nil, robotClauses, k < clauses.count, !mentionsAnything(c),
                    reading(clauses[k]) == nil || Self.sameCall(reading(c + " , " + clauses[k]), reading(clauses[k])) {
                     let joined = c + " , " + clauses[k]
                     if reading(joined) != nil { said = joined; k += 1 }

@@ -46,20 +46,21 @@ public struct VerbatimText {
         }
     }
 
+    /// The words of a text parameter's action and its own name and description.
+    private static func about(_ action: Action, _ p: Parameter) -> [String] {
+        InstructionNormalizer.tokenize([action.name.replacingOccurrences(of: "_", with: " "), action.description,
+                                        p.name.replacingOccurrences(of: "_", with: " "), p.description].joined(separator: " "))
+    }
+
+    /// Whether a text parameter holds words to speak or show (its action's or its own name or description says so).
+    static func holdsSpeech(_ action: Action, _ p: Parameter) -> Bool { about(action, p).contains(where: speech.contains) }
+
     /// A text parameter that names a thing (a subject, a kind — not words to speak) takes the thing's words only: the
     /// text ends before a word that starts another clause ("the cows if you don't mind", "gears can you see", "blocks
     /// are on the bench"), and a kind takes no article and no place ("the gears" → "gears", "blocks on the bench" → "blocks").
-    /// Whether a text parameter holds words to speak or show (its action's or its own name or description says so).
-    static func holdsSpeech(_ action: Action, _ p: Parameter) -> Bool {
-        let about = InstructionNormalizer.tokenize([action.name.replacingOccurrences(of: "_", with: " "), action.description,
-                                                    p.name.replacingOccurrences(of: "_", with: " "), p.description].joined(separator: " "))
-        return about.contains(where: speech.contains)
-    }
-
     static func phrase(_ text: String, action: Action, parameter p: Parameter) -> String {
-        guard !holdsSpeech(action, p) else { return text }
-        let about = InstructionNormalizer.tokenize([action.name.replacingOccurrences(of: "_", with: " "), action.description,
-                                                    p.name.replacingOccurrences(of: "_", with: " "), p.description].joined(separator: " "))
+        let about = about(action, p)
+        guard !about.contains(where: speech.contains) else { return text }
         var words = text.split(separator: " ").map(String.init)
         if let cut = words.indices.dropFirst().first(where: { clauseStarts.contains(words[$0].lowercased()) }) { words = Array(words[..<cut]) }
         // Nor whom it is for ("the greenhouse roof for me").
