@@ -58,6 +58,31 @@ public enum NumberBinding {
         return out
     }
 
+    /// `call` with a number that the request writes only inside one of the call's own text arguments ("from 2020
+    /// Addison Street … wait up to 600 seconds": `loc` holds 2020) replaced by the one number written outside them
+    /// that the parameter takes and no other argument holds. Left as it is when that number is not unique.
+    public static func outsideText(_ call: ActionCall, instruction: String, robot: Robot) -> ActionCall {
+        guard let action = robot.action(named: call.name) else { return call }
+        var outside = ToolGrounding.written(instruction)
+        for arg in call.arguments {
+            guard case .string(let text) = arg.value else { continue }
+            for n in ToolGrounding.written(text) { if let k = outside.firstIndex(of: n) { outside.remove(at: k) } }
+        }
+        let values = outside.compactMap { Double($0) }
+        var out = call
+        for k in out.arguments.indices {
+            guard let p = action.parameter(named: out.arguments[k].name), p.list == nil, p.kind == .number || p.kind == .integer,
+                  let mine = out.arguments[k].value.numeric, !values.contains(mine) else { continue }
+            let held = Set(out.arguments.compactMap(\.value.numeric))
+            let fits = Set(values.filter { v in
+                !held.contains(v) && p.problem(with: p.kind == .integer ? .integer(Int(exactly: v) ?? .min) : .number(v), world: nil) == nil
+            })
+            guard fits.count == 1, let v = fits.first else { continue }
+            out.arguments[k].value = p.kind == .integer ? .integer(Int(v)) : .number(v)
+        }
+        return out
+    }
+
     /// Words between a parameter's name and a number, tokens apart; a number after its name ("radius 5") comes before
     /// one ahead of it ("5 radius").
     private static func distance(name a: Int, number n: Int) -> Int { abs(a - n) - 1 + (n < a ? 1 : 0) }

@@ -25,8 +25,10 @@ public enum ToolGrounding {
         }
         var out: [[UInt8]] = []
         var seen = Set<[UInt8]>()
+        // A quoted phrase is a value as a whole: no span takes a part of it ("Good" of 'Good morning').
+        let quoted = quotedRanges(bytes)
         func add(_ r: Range<Int>) {
-            guard !r.isEmpty else { return }
+            guard !r.isEmpty, !quoted.contains(where: { $0 != r && $0.overlaps(r) }) else { return }
             let s = Array(bytes[r])
             guard !s.contains(UInt8(ascii: "\"")), !s.contains(UInt8(ascii: "\\")), !s.contains(where: { $0 < 0x20 }) else { return }
             if seen.insert(s).inserted { out.append(s) }
@@ -35,13 +37,43 @@ public enum ToolGrounding {
             // A value does not start with a lower-case article or preposition ("in Nashville", "by Käärijä").
             if functionWords.contains(String(decoding: bytes[trimmed(words[a], bytes)], as: UTF8.self)) { continue }
             for b in a..<min(words.count, a + maxWords) {
+                if b > a, endsPhrase(bytes[words[b - 1]], before: bytes[words[b]]) { break }
+                // Nor into a new clause after a comma ("…, USA, and I can wait …", "…, then …").
+                if b > a, bytes[words[b - 1]].last == UInt8(ascii: ","), startsClause(words[b...].prefix(2).map { String(decoding: bytes[$0], as: UTF8.self) }) { break }
+                // Nor does it end with one ("… and I can wait up to").
+                if b > a, functionWords.contains(String(decoding: bytes[trimmed(words[b], bytes)], as: UTF8.self)) { continue }
                 let raw = words[a].lowerBound..<words[b].upperBound
                 add(trimmed(raw, bytes))
             }
         }
         // Quoted phrases, whatever their length.
-        quotedRanges(bytes).forEach(add)
+        quoted.forEach(add)
         return out
+    }
+
+    /// Whether a value cannot run on from `word` into `next`: the end of a sentence ("… 2024. Can you …", "…? …")
+    /// or the edge of a quoted phrase. Quoted phrases are taken whole apart from this.
+    static func endsPhrase(_ word: ArraySlice<UInt8>, before next: ArraySlice<UInt8>) -> Bool {
+        guard let last = word.last else { return false }
+        if last == UInt8(ascii: "?") || last == UInt8(ascii: "!") || last == UInt8(ascii: ";") { return true }
+        if last == UInt8(ascii: "."), let first = next.first, (0x41...0x5A).contains(first) {
+            // Not an abbreviation ("St.", "e.g.", "U.S."): a word of four or more letters or digits, no inner dot.
+            let body = word.dropLast()
+            return body.count >= 4 && !body.contains(UInt8(ascii: ".")) && body.allSatisfy { isWordByte($0) || $0 == UInt8(ascii: ")") }
+        }
+        // The close of a quoted phrase ("'Good morning' into French"): the phrase is a value of its own.
+        if word.count > 1, last == UInt8(ascii: "'") || last == UInt8(ascii: "\"") { return true }
+        if let first = next.first, first == UInt8(ascii: "'") || first == UInt8(ascii: "\""), next.count > 1 { return true }
+        return false
+    }
+
+    /// Whether the words after a comma start a clause: a joining word before a subject ("and I", "or you") or a
+    /// word that always starts one ("then", "so", "which", "please").
+    static func startsClause(_ words: [String]) -> Bool {
+        guard let first = words.first else { return false }
+        if ["then", "so", "which", "because", "please", "but"].contains(first) { return true }
+        guard ["and", "or"].contains(first), words.count > 1 else { return false }
+        return ["I", "you", "we", "they", "he", "she", "it", "then", "also", "please", "tell", "give", "show", "find", "let"].contains(words[1])
     }
 
     /// The insides of the phrases `bytes` quotes with '...' or "...": a quote opens after a non-word byte and closes
@@ -127,20 +159,31 @@ public enum ToolGrounding {
         let spans = spans(instruction)
         var numbers = numbers(instruction)
         for n in Self.numbers(normalized) where !numbers.contains(n) { numbers.append(n) }
+        let requestWords = wordsOf(Array(instruction.lowercased().utf8))
+        func writes(_ value: [UInt8]) -> Bool {
+            let v = wordsOf(value)
+            guard !v.isEmpty, v.joined().count >= 2, v.count <= requestWords.count else { return false }
+            return (0...(requestWords.count - v.count)).contains { Array(requestWords[$0..<($0 + v.count)]) == v }
+        }
         func ground(_ kind: PlanGrammar.Param.Kind) -> PlanGrammar.Param.Kind {
             switch kind {
             case .text(let maxLength):
                 let fit = spans.filter { String(decoding: $0, as: UTF8.self).count <= maxLength }
                 return fit.isEmpty ? kind : .choice(fit)
-            case .number(let lo, let hi, let decimals):
-                let fit = numbers.filter { n in Double(n).map { $0 >= lo && $0 <= hi } ?? false && (n.split(separator: ".").dropFirst().first?.count ?? 0) <= decimals }
+            case .number(let lo, let hi, _):
+                // A number the request writes keeps all its decimals ("37.8715"); `decimals` bounds free numbers only.
+                let fit = numbers.filter { n in Double(n).map { $0 >= lo && $0 <= hi } ?? false }
                 return fit.isEmpty ? kind : .literal(fit.map { Array($0.utf8) })
             case .integer(let lo, let hi):
                 let fit = numbers.filter { n in !n.contains(".") && (Double(n).map { $0 >= Double(lo) && $0 <= Double(hi) } ?? false) }
                 return fit.isEmpty ? kind : .literal(fit.map { Array($0.utf8) })
             case .list(let item, let minItems, let maxItems):
                 return .list(item: ground(item), minItems: minItems, maxItems: maxItems)
-            case .boolean, .choice, .literal:
+            case .choice(let values):
+                // Of an enum's values, those the request writes ("set cool mode": COOL; "in DMS format": DMS).
+                let said = values.filter { writes(Array(String(decoding: $0, as: UTF8.self).lowercased().utf8)) }
+                return said.isEmpty ? kind : .choice(said)
+            case .boolean, .literal:
                 return kind
             }
         }
@@ -166,8 +209,29 @@ public enum ToolGrounding {
                 let words = Set(contentWords(param.name + " " + param.description)).subtracting(own)
                 return !words.isEmpty && words.isDisjoint(with: request)
             }
+            // An optional parameter whose own name the request says is given ("directed by Tim Burton": `directed_by`;
+            // "in DMS format": `coordinate_format`), when the request holds values for it.
+            for p in g.calls[c].params.indices where !g.calls[c].params[p].required {
+                guard let param = action.parameter(named: String(decoding: g.calls[c].params[p].name, as: UTF8.self)) else { continue }
+                let named = Set(contentWords(param.name)).subtracting(contentWords(action.name))
+                if !named.isEmpty, !named.isDisjoint(with: request), grounded(g.calls[c].params[p].kind) { g.calls[c].params[p].required = true }
+            }
         }
         return g
+    }
+
+    /// Runs of letters and digits, as strings ("AIR_DRY" → air, dry).
+    static func wordsOf(_ bytes: [UInt8]) -> [String] {
+        bytes.split { !isWordByte($0) }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether a parameter's values are the request's own (spans, written numbers) or closed (a choice, a boolean).
+    static func grounded(_ kind: PlanGrammar.Param.Kind) -> Bool {
+        switch kind {
+        case .choice, .literal, .boolean: true
+        case .list(let item, _, _): grounded(item)
+        case .text, .number, .integer: false
+        }
     }
 
     /// How a request relates to a tool set, by the words it shares with the functions (stemmed, common words

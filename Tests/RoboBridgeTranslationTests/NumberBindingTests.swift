@@ -30,6 +30,20 @@ struct NumberBindingTests {
             == call("loan", [("principal", .number(200000)), ("rate", .number(0.05)), ("years", .integer(30))]))
     }
 
+    @Test func aNumberInsideATextArgumentIsNotAlsoANumber() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "ride", "parameters": {"properties": {"loc": {"type": "string"}, "time": {"type": "integer"}}, "required": ["loc", "time"]}}]
+            """))
+        let text = "a ride from 2020 Addison Street, and I can wait up to 600 seconds"
+        let taken = call("ride", [("loc", .string("2020 Addison Street")), ("time", .integer(2020))])
+        #expect(NumberBinding.outsideText(taken, instruction: text, robot: robot)
+            == call("ride", [("loc", .string("2020 Addison Street")), ("time", .integer(600))]))
+        // Written outside the text too, or with no single other number: the call stays.
+        let fine = call("ride", [("loc", .string("2020 Addison Street")), ("time", .integer(600))])
+        #expect(NumberBinding.outsideText(fine, instruction: text, robot: robot) == fine)
+        #expect(NumberBinding.outsideText(taken, instruction: text + " or 900", robot: robot) == taken)
+    }
+
     @Test func theCallStaysWhenTheTextDoesNotDecide() throws {
         let robot = try tools()
         // No parameter named in the text.

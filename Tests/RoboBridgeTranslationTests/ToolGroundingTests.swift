@@ -27,6 +27,44 @@ struct ToolGroundingTests {
         #expect(texts("'\(long)'").contains(long))
     }
 
+    @Test func aSpanStaysInsideItsSentenceAndItsQuotes() {
+        let spans = texts("I need a ride from 2020 Addison Street, Berkeley, CA, USA, and I can wait up to 600 seconds. Can you?")
+        #expect(spans.contains("2020 Addison Street, Berkeley, CA, USA"))
+        #expect(!spans.contains { $0.hasSuffix("and I") || $0.hasSuffix("up to") })  // no new clause after a comma, no function word at the end
+        #expect(!spans.contains { $0.contains("seconds. Can") })  // no sentence end inside
+        #expect(texts("in St. Louis, MO").contains("St. Louis, MO"))  // an abbreviation is no sentence end
+        // A quoted phrase is a value whole: no part of it, nothing running past it.
+        let quoted = texts("Translate 'Good morning' into French, Spanish, and German.")
+        #expect(quoted.contains("Good morning"))
+        #expect(!quoted.contains("Good"))
+        #expect(!quoted.contains { $0.hasPrefix("Good morning'") })
+        #expect(quoted.contains("French, Spanish, and German"))  // a list is one span too
+    }
+
+    @Test func theRequestsEnumValuesAndNamedOptionalsAreGiven() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "set_ac", "parameters": {"properties": {"mode": {"type": "string", "enum": ["COOL", "AIR_DRY", "AIR_CLEAN"]},
+              "fan": {"type": "string", "enum": ["LOW", "HIGH"]}}, "required": ["mode"]}},
+             {"name": "find_movies", "parameters": {"properties": {"directed_by": {"type": "string"}, "genre": {"type": "string"}}}},
+             {"name": "locate", "parameters": {"properties": {"lat": {"type": "number"}}, "required": ["lat"]}}]
+            """))
+        func grammar(_ text: String) -> PlanGrammar {
+            ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot, instruction: text, normalized: text.lowercased())
+        }
+        func accepts(_ t: String, _ g: PlanGrammar) -> Bool { GrammarState().advance(Array(t.utf8), g)?.canEnd(g) == true }
+        // A value the request writes ("air dry" for AIR_DRY) is the only one left; none written, all stay.
+        let dry = grammar("switch to air dry mode")
+        #expect(accepts(#"set_ac(mode="AIR_DRY")"#, dry))
+        #expect(!accepts(#"set_ac(mode="COOL")"#, dry))
+        #expect(accepts(#"set_ac(mode="COOL")"#, grammar("switch the mode")))
+        // An optional parameter whose name the request says must be given.
+        let movies = grammar("a movie directed by Tim Burton")
+        #expect(accepts(#"find_movies(directed_by="Tim Burton")"#, movies))
+        #expect(!accepts(#"find_movies()"#, movies))
+        // A number keeps every decimal it is written with.
+        #expect(accepts("locate(lat=13.0827)", grammar("latitude 13.0827")))
+    }
+
     @Test func numbersKeepTheirSignAndDecimals() {
         #expect(ToolGrounding.numbers("a loan of $500,000 and 12,000 miles") == ["500000", "12000"])
         #expect(ToolGrounding.numbers("cash flows of -$100, $40 and -2.5") == ["-100", "40", "-2.5"])
@@ -46,7 +84,8 @@ struct ToolGroundingTests {
                                       normalized: "call ann lee 3 times with 2.5 and -4, tags too")
         func accepts(_ t: String) -> Bool { GrammarState().advance(Array(t.utf8), g)?.canEnd(g) == true }
         #expect(accepts(#"f(name="Ann Lee", n=3, x=2.5, tags=["Ann", "Lee"])"#))
-        #expect(accepts(#"f(name="Ann", n=-4)"#))
+        #expect(accepts(#"f(name="Ann", n=-4, tags=["Lee"])"#))
+        #expect(!accepts(#"f(name="Ann", n=-4)"#))  // the request says "tags": they are given
         #expect(!accepts(#"f(name="ann lee")"#))  // not as written
         #expect(!accepts(#"f(name="Bob")"#))
         #expect(!accepts(#"f(name="Ann", n=30)"#))  // 3 may not grow into 30
