@@ -198,6 +198,14 @@ public enum ToolGrounding {
         for c in g.calls.indices {
             for p in g.calls[c].params.indices { g.calls[c].params[p].kind = ground(g.calls[c].params[p].kind) }
             guard let action = robot.action(named: String(decoding: g.calls[c].name, as: UTF8.self)) else { continue }
+            // A date or time parameter whose description names its format takes the request's dates in it
+            // ("March 8th, 2023" → "2023-03-08" for "in the format YYYY-MM-DD"): see `WrittenDates`.
+            for p in g.calls[c].params.indices {
+                guard let param = action.parameter(named: String(decoding: g.calls[c].params[p].name, as: UTF8.self)),
+                      param.kind == .string, param.list == nil, let format = WrittenDates.format(in: param.description) else { continue }
+                let dates = WrittenDates.values(instruction, format: format)
+                if !dates.isEmpty { g.calls[c].params[p].kind = .choice(dates.map { Array($0.utf8) }) }
+            }
             let own = Set(contentWords(action.name + " " + action.description))
             // Numbers the required parameters cannot all take go somewhere: optional number parameters stay ("the
             // population of Brazil in 2000": `year`).
@@ -329,6 +337,32 @@ public enum ToolGrounding {
 }
 
 extension ToolGrounding {
+    /// `call` without an optional text argument that repeats a stretch of the request another argument already
+    /// holds ("directed by James Gray" as `cast` beside `directed_by="James Gray"`): one stretch of the request is one
+    /// argument. Of two optional ones, the longer goes; two required ones stay.
+    public static func withoutOverlaps(_ call: ActionCall, robot: Robot) -> ActionCall {
+        guard let action = robot.action(named: call.name) else { return call }
+        var out = call
+        var k = 0
+        while k < out.arguments.count {
+            guard case .string(let mine) = out.arguments[k].value, let p = action.parameter(named: out.arguments[k].name), !p.required else { k += 1; continue }
+            let drops = out.arguments.indices.contains { j in
+                guard j != k, case .string(let other) = out.arguments[j].value, let q = action.parameter(named: out.arguments[j].name),
+                      mine != other, containsWords(mine, other) || containsWords(other, mine) else { return false }
+                return q.required || mine.count > other.count
+            }
+            if drops { out.arguments.remove(at: k) } else { k += 1 }
+        }
+        return out
+    }
+
+    /// Whether `text` holds `part` as whole words.
+    static func containsWords(_ text: String, _ part: String) -> Bool {
+        let t = wordsOf(Array(text.utf8)), w = wordsOf(Array(part.utf8))
+        guard !w.isEmpty, w.count <= t.count else { return false }
+        return (0...(t.count - w.count)).contains { Array(t[$0..<($0 + w.count)]) == w }
+    }
+
     /// A place written with its region ("Mariposa, CA", "Chennai, Tamil Nadu") where the parameter asks for that form:
     /// its description shows a name, a comma and another name ("The city and state, e.g. San Francisco, CA") or says
     /// "city and state/country". A small model copies the first name alone; the region the request writes right after

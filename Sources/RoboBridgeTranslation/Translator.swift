@@ -460,7 +460,7 @@ public final class Translator {
             let limit = robot.limits.maxPlanActions
             calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map {
                 let bound = NumberBinding.outsideText(NumberBinding.rebinding($0, instruction: instruction, robot: robot), instruction: instruction, robot: robot)
-                return ToolGrounding.withRegions(bound, instruction: instruction, robot: robot)
+                return ToolGrounding.withRegions(ToolGrounding.withoutOverlaps(bound, robot: robot), instruction: instruction, robot: robot)
             }
             calls = Coordination.repeatingGroups(calls, instruction: instruction, robot: robot, limit: limit)
             calls = Coordination.expanding(calls, instruction: instruction, robot: robot, limit: limit)

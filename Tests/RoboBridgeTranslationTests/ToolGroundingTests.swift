@@ -65,6 +65,21 @@ struct ToolGroundingTests {
         #expect(accepts("locate(lat=13.0827)", grammar("latitude 13.0827")))
     }
 
+    @Test func aStretchOfTheRequestIsOneArgument() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "find_movies", "parameters": {"properties": {"directed_by": {"type": "string"}, "cast": {"type": "string"},
+              "genre": {"type": "string"}}, "required": ["directed_by"]}}]
+            """))
+        func call(_ args: [(String, String)]) -> ActionCall { ActionCall("find_movies", args.map { .init($0.0, .string($0.1)) }) }
+        #expect(ToolGrounding.withoutOverlaps(call([("directed_by", "James Gray"), ("cast", "directed by James Gray")]), robot: robot)
+            == call([("directed_by", "James Gray")]))
+        // Two optional ones: the longer goes. Apart or required, they stay.
+        #expect(ToolGrounding.withoutOverlaps(call([("directed_by", "X"), ("cast", "Tim"), ("genre", "Tim Burton")]), robot: robot)
+            == call([("directed_by", "X"), ("cast", "Tim")]))
+        let apart = call([("directed_by", "James Gray"), ("cast", "Jamie Graham")])
+        #expect(ToolGrounding.withoutOverlaps(apart, robot: robot) == apart)
+    }
+
     @Test func numbersKeepTheirSignAndDecimals() {
         #expect(ToolGrounding.numbers("a loan of $500,000 and 12,000 miles") == ["500000", "12000"])
         #expect(ToolGrounding.numbers("cash flows of -$100, $40 and -2.5") == ["-100", "40", "-2.5"])
