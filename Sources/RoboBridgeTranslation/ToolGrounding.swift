@@ -162,8 +162,7 @@ public enum ToolGrounding {
         let requestWords = wordsOf(Array(instruction.lowercased().utf8))
         func writes(_ value: [UInt8]) -> Bool {
             let v = wordsOf(value)
-            guard !v.isEmpty, v.joined().count >= 2, v.count <= requestWords.count else { return false }
-            return (0...(requestWords.count - v.count)).contains { Array(requestWords[$0..<($0 + v.count)]) == v }
+            return v.joined().count >= 2 && holdsRun(requestWords, v)
         }
         func ground(_ kind: PlanGrammar.Param.Kind) -> PlanGrammar.Param.Kind {
             switch kind {
@@ -195,17 +194,11 @@ public enum ToolGrounding {
         for span in spans where occurrences(of: span, in: text) > 1 { repeated.insert(span) }
         g.distinctValues = repeated
         let request = Set(contentWords(instruction))
+        // The request's dates, by the format a description names (read once per format).
+        var dates: [String: [String]] = [:]
         for c in g.calls.indices {
             for p in g.calls[c].params.indices { g.calls[c].params[p].kind = ground(g.calls[c].params[p].kind) }
             guard let action = robot.action(named: String(decoding: g.calls[c].name, as: UTF8.self)) else { continue }
-            // A date or time parameter whose description names its format takes the request's dates in it
-            // ("March 8th, 2023" → "2023-03-08" for "in the format YYYY-MM-DD"): see `WrittenDates`.
-            for p in g.calls[c].params.indices {
-                guard let param = action.parameter(named: String(decoding: g.calls[c].params[p].name, as: UTF8.self)),
-                      param.kind == .string, param.list == nil, let format = WrittenDates.format(in: param.description) else { continue }
-                let dates = WrittenDates.values(instruction, format: format)
-                if !dates.isEmpty { g.calls[c].params[p].kind = .choice(dates.map { Array($0.utf8) }) }
-            }
             let own = Set(contentWords(action.name + " " + action.description))
             // Numbers the required parameters cannot all take go somewhere: optional number parameters stay ("the
             // population of Brazil in 2000": `year`).
@@ -217,10 +210,17 @@ public enum ToolGrounding {
                 let words = Set(contentWords(param.name + " " + param.description)).subtracting(own)
                 return !words.isEmpty && words.isDisjoint(with: request)
             }
-            // An optional parameter whose own name the request says is given ("directed by Tim Burton": `directed_by`;
-            // "in DMS format": `coordinate_format`), when the request holds values for it.
-            for p in g.calls[c].params.indices where !g.calls[c].params[p].required {
+            for p in g.calls[c].params.indices {
                 guard let param = action.parameter(named: String(decoding: g.calls[c].params[p].name, as: UTF8.self)) else { continue }
+                // A date or time parameter whose description names its format takes the request's dates in it
+                // ("March 8th, 2023" → "2023-03-08" for "in the format YYYY-MM-DD"): see `WrittenDates`.
+                if param.kind == .string, param.list == nil, let format = WrittenDates.format(in: param.description) {
+                    if dates[format] == nil { dates[format] = WrittenDates.values(instruction, format: format) }
+                    if let values = dates[format], !values.isEmpty { g.calls[c].params[p].kind = .choice(values.map { Array($0.utf8) }) }
+                }
+                // An optional parameter whose own name the request says is given ("directed by Tim Burton":
+                // `directed_by`; "in DMS format": `coordinate_format`), when the request holds values for it.
+                guard !g.calls[c].params[p].required else { continue }
                 let named = Set(contentWords(param.name)).subtracting(contentWords(action.name))
                 if !named.isEmpty, !named.isDisjoint(with: request), grounded(g.calls[c].params[p].kind) { g.calls[c].params[p].required = true }
             }
@@ -358,9 +358,13 @@ extension ToolGrounding {
 
     /// Whether `text` holds `part` as whole words.
     static func containsWords(_ text: String, _ part: String) -> Bool {
-        let t = wordsOf(Array(text.utf8)), w = wordsOf(Array(part.utf8))
-        guard !w.isEmpty, w.count <= t.count else { return false }
-        return (0...(t.count - w.count)).contains { Array(t[$0..<($0 + w.count)]) == w }
+        holdsRun(wordsOf(Array(text.utf8)), wordsOf(Array(part.utf8)))
+    }
+
+    /// Whether `words` holds `run` (not empty) as consecutive words.
+    static func holdsRun(_ words: [String], _ run: [String]) -> Bool {
+        guard !run.isEmpty, run.count <= words.count else { return false }
+        return (0...(words.count - run.count)).contains { words[$0..<($0 + run.count)].elementsEqual(run) }
     }
 
     /// A place written with its region ("Mariposa, CA", "Chennai, Tamil Nadu") where the parameter asks for that form:

@@ -7,11 +7,11 @@ public enum WrittenDates {
     public struct Stamp: Equatable, Sendable {
         public var year: Int, month: Int, day: Int
         /// Hours (0–23) and minutes when the request gives a time with the date.
-        public var time: (hour: Int, minute: Int)?
+        public var time: Clock?
+    }
 
-        public static func == (a: Stamp, b: Stamp) -> Bool {
-            a.year == b.year && a.month == b.month && a.day == b.day && a.time?.hour == b.time?.hour && a.time?.minute == b.time?.minute
-        }
+    public struct Clock: Equatable, Sendable {
+        public var hour: Int, minute: Int
     }
 
     /// The format a description names: date fields (YYYY, MM, DD in either case) and, optionally, HH:MM.
@@ -119,13 +119,13 @@ public enum WrittenDates {
 
     /// A time starting at word `i` ("at" before it is skipped): "14:00", "5pm", "5 pm", "5:30 p.m.", "5 in the
     /// afternoon", "noon".
-    static func time(at i: Int, _ w: [String]) -> ((hour: Int, minute: Int), Int)? {
+    static func time(at i: Int, _ w: [String]) -> (Clock, Int)? {
         func at(_ k: Int) -> String? { k < w.count ? w[k] : nil }
         var k = i
         if at(k) == "at" || at(k) == "around" { k += 1 }
         guard let first = at(k) else { return nil }
-        if first == "noon" || first == "midday" { return ((12, 0), k + 1 - i) }
-        if first == "midnight" { return ((0, 0), k + 1 - i) }
+        if first == "noon" || first == "midday" { return (Clock(hour: 12, minute: 0), k + 1 - i) }
+        if first == "midnight" { return (Clock(hour: 0, minute: 0), k + 1 - i) }
         var clock = first, suffix: String?
         for s in ["am", "pm", "a.m", "p.m"] where clock.hasSuffix(s) && clock.count > s.count { suffix = s; clock.removeLast(s.count) }
         let parts = clock.split(separator: ":")
@@ -144,7 +144,7 @@ public enum WrittenDates {
         var hour = h
         if let s = suffix, s.hasPrefix("p"), hour < 12 { hour += 12 }
         if let s = suffix, s.hasPrefix("a"), hour == 12 { hour = 0 }
-        return ((hour, minute), used)
+        return (Clock(hour: hour, minute: minute), used)
     }
 
     private static func pad(_ n: Int, _ width: Int) -> String {
