@@ -19,6 +19,13 @@ public protocol Drafter: AnyObject {
     var name: String { get }
     /// Up to `request.limit` tokens that might follow the plan so far (empty: nothing to propose).
     func propose(_ request: DraftRequest) -> [Int32]
+    /// Whether its drafts are whole candidate plans, almost always right (the plan cache, the lexicon):
+    /// its first draft of an instruction is then the whole candidate, not `Speculation.initialLength` tokens.
+    var draftsWholePlans: Bool { get }
+}
+
+extension Drafter {
+    public var draftsWholePlans: Bool { false }
 }
 
 /// Draft and acceptance counts of one drafter.
@@ -37,6 +44,8 @@ public struct DrafterStats: Sendable, Equatable {
 /// length doubles after a fully accepted draft and shrinks to just past what was accepted after a
 /// rejection; a drafter whose drafts are rejected outright twice in a row is skipped for the rest of
 /// the instruction (a wasted draft costs about a third of a decoded token per draft token on a CPU).
+/// A drafter of whole plans starts at the longest draft: a four-call plan is then one forward pass, not
+/// two (each pass costs a fixed ~100 ms at the prompt's depth on a 2-core AVX2 machine).
 public final class Speculation {
     public let drafters: [Drafter]
     public private(set) var stats: [DrafterStats]
@@ -52,13 +61,13 @@ public final class Speculation {
         self.initialLength = initialLength
         self.maxLength = maxLength
         stats = Array(repeating: DrafterStats(), count: drafters.count)
-        length = Array(repeating: initialLength, count: drafters.count)
+        length = drafters.map { $0.draftsWholePlans ? maxLength : initialLength }
         misses = Array(repeating: 0, count: drafters.count)
     }
 
     /// Starts an instruction: lengths and skips are per instruction, statistics add up.
     public func begin() {
-        length = Array(repeating: initialLength, count: drafters.count)
+        length = drafters.map { $0.draftsWholePlans ? maxLength : initialLength }
         misses = Array(repeating: 0, count: drafters.count)
     }
 
@@ -169,6 +178,7 @@ public final class PromptLookupDrafter: Drafter {
 /// Plans of earlier instructions, by normalized instruction: a repeated command is drafted whole.
 public final class PlanCacheDrafter: Drafter {
     public let name = "plan_cache"
+    public var draftsWholePlans: Bool { true }
     private var plans: [String: String] = [:]
     private var order: [String] = []
     private let texts: CandidateTexts

@@ -24,6 +24,7 @@ import RoboBridgeConfig
 /// Candidates are proposed as drafts; the model verifies them, so a wrong parse costs a little time only.
 public final class LexiconDrafter: Drafter {
     public let name = "lexicon"
+    public var draftsWholePlans: Bool { true }
 
     enum Slot: Hashable {
         case literal(ConfigValue)

@@ -18,8 +18,49 @@ final class NoisyDrafter: Drafter {
     }
 }
 
+/// Proposes the rest of a known plan, exactly.
+final class ExactDrafter: Drafter {
+    let name = "exact"
+    let draftsWholePlans: Bool
+    var plan: [Int32] = []
+    init(whole: Bool) { draftsWholePlans = whole }
+    func propose(_ r: DraftRequest) -> [Int32] {
+        guard r.planTokens.count < plan.count, plan.starts(with: r.planTokens) else { return [] }
+        return Array(plan[r.planTokens.count...].prefix(r.limit))
+    }
+}
+
 @Suite("Speculative decoding on a fake model")
 struct SpeculationTests {
+    /// A drafter of whole plans drafts the whole plan at once: a plan that fits one batch is one forward pass;
+    /// a drafter of pieces starts at `initialLength` tokens and needs more. Same plan either way.
+    @Test func aWholePlanDrafterDraftsTheWholePlanAtOnce() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let vocab = try Vocab.smol.get()
+        let masks = MaskCache(trie: TokenTrie(tokenBytes: vocab.bytes, endTokens: vocab.end), grammar: PlanGrammar(robot: rover, world: world))
+        let decoder = ConstrainedDecoder(masks: masks, tokenBytes: vocab.bytes, maxTokens: 96, batchCapacity: 63)
+        var checked = 0
+        for seed in 0..<200 {
+            var plainSource = RandomLogits(seed: UInt64(seed) &* 7919)
+            let plain = try decoder.decode(&plainSource, prompt: [1, 2, 3])
+            guard plain.finished, (24...56).contains(plain.tokens.count) else { continue }
+            for whole in [true, false] {
+                let drafter = ExactDrafter(whole: whole)
+                drafter.plan = plain.tokens
+                var source = RandomLogits(seed: UInt64(seed) &* 7919)
+                let spec = try decoder.decode(&source, prompt: [1, 2, 3], speculation: Speculation(drafters: [drafter], initialLength: 16))
+                #expect(spec.tokens == plain.tokens, "seed \(seed)")
+                if whole {
+                    #expect(spec.stats.forwardPasses == 1, "seed \(seed): \(plain.tokens.count) tokens")
+                } else {
+                    #expect(spec.stats.forwardPasses >= 2, "seed \(seed): \(plain.tokens.count) tokens")
+                }
+            }
+            checked += 1
+        }
+        #expect(checked >= 10, "only \(checked) plans of 24 to 56 tokens")
+    }
+
     /// Lossless by construction: with a fake model whose logits depend only on the position (so batching
     /// cannot change them), speculation must give exactly the plain plan, whatever the drafts.
     @Test func speculationNeverChangesThePlan() throws {
