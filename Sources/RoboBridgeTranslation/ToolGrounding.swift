@@ -155,10 +155,14 @@ public enum ToolGrounding {
     /// the parameter's range; integers only whole ones). A parameter left with no choice keeps its free form.
     /// An optional parameter the request says nothing about — no word of its name or description that is not
     /// also the function's — is left out ("the area of a circle of radius 10" gives no `units`).
-    public static func grammar(_ base: PlanGrammar, robot: Robot, instruction: String, normalized: String) -> PlanGrammar {
-        let spans = spans(instruction)
-        var numbers = numbers(instruction)
-        for n in Self.numbers(normalized) where !numbers.contains(n) { numbers.append(n) }
+    /// - Parameter valuesFrom: the text whose spans and numbers are offered, when not the request's own (a part of a
+    ///   request that writes no value of its own, "Also find the mode of these points.", takes the whole request's).
+    public static func grammar(_ base: PlanGrammar, robot: Robot, instruction: String, normalized: String,
+                               valuesFrom: (instruction: String, normalized: String)? = nil) -> PlanGrammar {
+        let source = valuesFrom ?? (instruction, normalized)
+        let spans = spans(source.instruction)
+        var numbers = numbers(source.instruction)
+        for n in Self.numbers(source.normalized) where !numbers.contains(n) { numbers.append(n) }
         let requestWords = wordsOf(Array(instruction.lowercased().utf8))
         func writes(_ value: [UInt8]) -> Bool {
             let v = wordsOf(value)
@@ -188,8 +192,8 @@ public enum ToolGrounding {
         }
         var g = base
         // A value goes once into a call, unless the request writes it twice.
-        let text = Array(instruction.utf8)
-        let writtenNumbers = written(instruction)
+        let text = Array(source.instruction.utf8)
+        let writtenNumbers = written(source.instruction)
         var repeated = Set(writtenNumbers.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }.filter { $0.value > 1 }.keys.map { Array($0.utf8) })
         for span in spans where occurrences(of: span, in: text) > 1 { repeated.insert(span) }
         g.distinctValues = repeated
@@ -287,15 +291,28 @@ public enum ToolGrounding {
         "values", "number", "data", "information", "details", "list", "retrieve", "fetch", "return", "returns", "function", "want", "need"]
 
     /// Drops a call identical to an earlier one, and an item a list repeats, unless the request asks for a
-    /// repetition ("twice", "again", "each", ...).
-    public static func droppingRepeats(_ calls: [ActionCall], normalized: String) -> [ActionCall] {
+    /// repetition ("twice", "again", "each", ...). A list keeps an item as many times as the request writes it
+    /// ("the data points 3, 4, 5, 2, 8, 5").
+    public static func droppingRepeats(_ calls: [ActionCall], normalized: String, instruction: String = "") -> [ActionCall] {
         guard !asksRepetition(normalized) else { return calls }
+        let writtenNumbers = written(instruction)
+        let text = Array(instruction.utf8)
+        func timesWritten(_ v: ConfigValue) -> Int {
+            switch v {
+            case .integer, .number: writtenNumbers.filter { $0 == PlanText.literal(v) }.count
+            case .string(let s) where !s.isEmpty: occurrences(of: Array(s.utf8), in: text)
+            default: 0
+            }
+        }
         var out: [ActionCall] = []
         for var c in calls {
             for k in c.arguments.indices {
                 guard case .list(let items) = c.arguments[k].value else { continue }
                 var kept: [ConfigValue] = []
-                for item in items where !kept.contains(item) { kept.append(item) }
+                for item in items {
+                    let times = kept.filter { $0 == item }.count
+                    if times == 0 || times < timesWritten(item) { kept.append(item) }
+                }
                 c.arguments[k].value = .list(kept)
             }
             if !out.contains(c) { out.append(c) }

@@ -335,7 +335,11 @@ public final class Translator {
         guard isToolSet, splitsRequests, out.outcome == "ok" else { return out }
         let first = out.actions
         for part in Coordination.uncoveredParts(instruction, calls: first, robot: robot) where out.actions.count < robot.limits.maxPlanActions {
-            let more = try translateRequest(part, speculative: speculative, facts: facts, committed: nil)
+            // A part that writes no value of its own refers back ("Also find the mode of these points."): its
+            // arguments are the whole request's.
+            let (numbers, names) = Coordination.values(of: part)
+            let refersBack = numbers.isEmpty && names.isEmpty && ToolGrounding.numbers(normalizer.normalize(part)).isEmpty
+            let more = try translateRequest(part, speculative: speculative, facts: facts, committed: nil, valuesFrom: refersBack ? instruction : nil)
             out.timing.totalMs += more.timing.totalMs
             guard more.outcome == "ok" else { continue }
             for c in more.actions where Coordination.answers(c, part: part, robot: robot, besides: first) && !out.actions.contains(c)
@@ -348,7 +352,7 @@ public final class Translator {
     public var splitsRequests = true
 
     private func translateRequest(_ instruction: String, speculative: Bool, facts: [String: Bool],
-                                  committed: (([ActionCall]) -> Void)?) throws -> Translation {
+                                  committed: (([ActionCall]) -> Void)?, valuesFrom: String? = nil) throws -> Translation {
         let start = monotonicMilliseconds()
         var timing = Translation.Timing()
         let limit = robot.limits.maxInstructionLength
@@ -397,7 +401,7 @@ public final class Translator {
                                    reason: "the request names nothing these functions do")
             }
             var g = ToolGrounding.grammar(PlanGrammar(robot: decodingRobot, world: nil), robot: robot, instruction: instruction,
-                                              normalized: normalized)
+                                              normalized: normalized, valuesFrom: valuesFrom.map { ($0, self.normalizer.normalize($0)) })
             g.allowsNone = relevance != .named
             grammarMasks = MaskCache(trie: trie, grammar: g)
         } else {
@@ -458,7 +462,7 @@ public final class Translator {
         var calls = repaired(parsedPlan, false)
         if isToolSet {
             let limit = robot.limits.maxPlanActions
-            calls = ToolGrounding.droppingRepeats(calls, normalized: normalized).map {
+            calls = ToolGrounding.droppingRepeats(calls, normalized: normalized, instruction: valuesFrom ?? instruction).map {
                 let bound = NumberBinding.outsideText(NumberBinding.rebinding($0, instruction: instruction, robot: robot), instruction: instruction, robot: robot)
                 return ToolGrounding.withRegions(ToolGrounding.withoutOverlaps(bound, robot: robot), instruction: instruction, robot: robot)
             }

@@ -132,5 +132,27 @@ struct ToolGroundingTests {
         #expect(ToolGrounding.droppingRepeats([a, a], normalized: "area of base 10 twice") == [a, a])
         let list = ActionCall("f", [.init("items", .list([.string("a"), .string("a"), .string("b")]))])
         #expect(ToolGrounding.droppingRepeats([list], normalized: "x") == [ActionCall("f", [.init("items", .list([.string("a"), .string("b")]))])])
+        // An item the request writes twice stays twice, no more.
+        let points = ActionCall("median", [.init("data", .list([3, 4, 5, 2, 8, 5, 5].map { ConfigValue.integer($0) }))])
+        let text = "the median of the data points 3,4,5,2,8,5"
+        #expect(ToolGrounding.droppingRepeats([points], normalized: text, instruction: text)
+                == [ActionCall("median", [.init("data", .list([3, 4, 5, 2, 8, 5].map { ConfigValue.integer($0) }))])])
+    }
+
+    /// A part of a request that writes no value of its own ("Also find the mode of these points.") is offered the
+    /// whole request's values, not free numbers.
+    @Test func aPartThatRefersBackTakesTheWholeRequestsValues() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "mode", "parameters": {"properties": {"data": {"type": "array", "items": {"type": "integer"}}}, "required": ["data"]}}]
+            """))
+        let whole = "Find the median of 3,4,5,2,8,5. Also find the mode of these points."
+        let part = "Also find the mode of these points."
+        let g = ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot, instruction: part, normalized: part.lowercased(),
+                                      valuesFrom: (whole, whole.lowercased()))
+        func accepts(_ t: String) -> Bool { GrammarState().advance(Array(t.utf8), g)?.canEnd(g) == true }
+        #expect(accepts("mode(data=[3, 4, 5, 2, 8, 5])"))
+        #expect(!accepts("mode(data=[100, 101])"))
+        let alone = ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot, instruction: part, normalized: part.lowercased())
+        #expect(GrammarState().advance(Array("mode(data=[100, 101])".utf8), alone)?.canEnd(alone) == true)
     }
 }
