@@ -63,8 +63,10 @@ struct LossTests {
             }
             if Int.random(in: 0..<4, using: &rng) == 0 { try await Task.sleep(for: .milliseconds(Int.random(in: 50...400, using: &rng))) }
         }
-        // The newest command, after a pause longer than navigate_to's rate limit (2 Hz): it must win (decided, not preempted).
-        try await Task.sleep(for: .milliseconds(700))
+        // The newest command, after a pause longer than navigate_to's rate limit (2 Hz) counted from the last action any
+        // earlier command can publish (by its 2000 ms deadline): it must win (decided, not preempted). (A 700 ms pause
+        // was too short on 2-core AVX2 machines: a command still translating published navigate_to 352 ms before it.)
+        try await Task.sleep(for: .milliseconds(2000 + 500 + 100))
         let last = senders[0].publish(.command, .command(instruction: "go to the kitchen", deadlineMs: 5000)).envelope.id
         sent.append(last)
 
