@@ -61,13 +61,18 @@ public final class Speculation {
         self.initialLength = initialLength
         self.maxLength = maxLength
         stats = Array(repeating: DrafterStats(), count: drafters.count)
-        length = drafters.map { $0.draftsWholePlans ? maxLength : initialLength }
+        length = Self.startLengths(drafters, initial: initialLength, max: maxLength)
         misses = Array(repeating: 0, count: drafters.count)
+    }
+
+    /// Each drafter's first draft length: the longest for a drafter of whole plans, else the initial one.
+    private static func startLengths(_ drafters: [Drafter], initial: Int, max: Int) -> [Int] {
+        drafters.map { $0.draftsWholePlans ? max : initial }
     }
 
     /// Starts an instruction: lengths and skips are per instruction, statistics add up.
     public func begin() {
-        length = drafters.map { $0.draftsWholePlans ? maxLength : initialLength }
+        length = Self.startLengths(drafters, initial: initialLength, max: maxLength)
         misses = Array(repeating: 0, count: drafters.count)
     }
 

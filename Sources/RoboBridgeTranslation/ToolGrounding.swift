@@ -192,10 +192,10 @@ public enum ToolGrounding {
         }
         var g = base
         // A value goes once into a call, unless the request writes it twice.
-        let text = Array(source.instruction.utf8)
-        let writtenNumbers = written(source.instruction)
-        var repeated = Set(writtenNumbers.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }.filter { $0.value > 1 }.keys.map { Array($0.utf8) })
-        for span in spans where occurrences(of: span, in: text) > 1 { repeated.insert(span) }
+        let counts = WrittenCounts(source.instruction)
+        let writtenNumbers = counts.numbers
+        var repeated = Set(Set(writtenNumbers).filter { counts.times(.number($0)) > 1 }.map { Array($0.utf8) })
+        for span in spans where counts.times(.span(span)) > 1 { repeated.insert(span) }
         g.distinctValues = repeated
         let request = Set(contentWords(instruction))
         // The request's dates, by the format a description names (read once per format).
@@ -293,14 +293,13 @@ public enum ToolGrounding {
     /// Drops a call identical to an earlier one, and an item a list repeats, unless the request asks for a
     /// repetition ("twice", "again", "each", ...). A list keeps an item as many times as the request writes it
     /// ("the data points 3, 4, 5, 2, 8, 5").
-    public static func droppingRepeats(_ calls: [ActionCall], normalized: String, instruction: String = "") -> [ActionCall] {
+    public static func droppingRepeats(_ calls: [ActionCall], normalized: String, instruction: String) -> [ActionCall] {
         guard !asksRepetition(normalized) else { return calls }
-        let writtenNumbers = written(instruction)
-        let text = Array(instruction.utf8)
+        let counts = WrittenCounts(instruction)
         func timesWritten(_ v: ConfigValue) -> Int {
             switch v {
-            case .integer, .number: writtenNumbers.filter { $0 == PlanText.literal(v) }.count
-            case .string(let s) where !s.isEmpty: occurrences(of: Array(s.utf8), in: text)
+            case .integer, .number: counts.times(.number(PlanText.literal(v)))
+            case .string(let s) where !s.isEmpty: counts.times(.span(Array(s.utf8)))
             default: 0
             }
         }
@@ -327,7 +326,27 @@ public enum ToolGrounding {
 
     static let repetitionWords: Set<String> = ["twice", "thrice", "again", "times", "repeat", "repeated", "repeatedly", "each", "every", "both"]
 
-    private static func occurrences(of needle: [UInt8], in hay: [UInt8]) -> Int {
+    /// How many times a request writes a number (every reading of it, `written`) or a span of its characters: the
+    /// one count behind "a value goes once into a call" and "a list keeps an item as often as it is written".
+    struct WrittenCounts {
+        enum Value { case number(String), span([UInt8]) }
+        let numbers: [String]
+        private let text: [UInt8]
+
+        init(_ instruction: String) {
+            numbers = ToolGrounding.written(instruction)
+            text = Array(instruction.utf8)
+        }
+
+        func times(_ value: Value) -> Int {
+            switch value {
+            case .number(let n): numbers.filter { $0 == n }.count
+            case .span(let s): ToolGrounding.occurrences(of: s, in: text)
+            }
+        }
+    }
+
+    fileprivate static func occurrences(of needle: [UInt8], in hay: [UInt8]) -> Int {
         guard !needle.isEmpty, needle.count <= hay.count else { return 0 }
         var n = 0
         for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && hay[i..<(i + needle.count)].elementsEqual(needle) { n += 1 }

@@ -339,7 +339,7 @@ public final class Translator {
             // arguments are the whole request's.
             let (numbers, names) = Coordination.values(of: part)
             let refersBack = numbers.isEmpty && names.isEmpty && ToolGrounding.numbers(normalizer.normalize(part)).isEmpty
-            let more = try translateRequest(part, speculative: speculative, facts: facts, committed: nil, valuesFrom: refersBack ? instruction : nil)
+            let more = try translateRequest(part, speculative: speculative, facts: facts, committed: nil, valuesFrom: refersBack ? (instruction, out.normalizedInstruction) : nil)
             out.timing.totalMs += more.timing.totalMs
             guard more.outcome == "ok" else { continue }
             for c in more.actions where Coordination.answers(c, part: part, robot: robot, besides: first) && !out.actions.contains(c)
@@ -352,7 +352,8 @@ public final class Translator {
     public var splitsRequests = true
 
     private func translateRequest(_ instruction: String, speculative: Bool, facts: [String: Bool],
-                                  committed: (([ActionCall]) -> Void)?, valuesFrom: String? = nil) throws -> Translation {
+                                  committed: (([ActionCall]) -> Void)?,
+                                  valuesFrom: (instruction: String, normalized: String)? = nil) throws -> Translation {
         let start = monotonicMilliseconds()
         var timing = Translation.Timing()
         let limit = robot.limits.maxInstructionLength
@@ -401,7 +402,7 @@ public final class Translator {
                                    reason: "the request names nothing these functions do")
             }
             var g = ToolGrounding.grammar(PlanGrammar(robot: decodingRobot, world: nil), robot: robot, instruction: instruction,
-                                              normalized: normalized, valuesFrom: valuesFrom.map { ($0, self.normalizer.normalize($0)) })
+                                              normalized: normalized, valuesFrom: valuesFrom)
             g.allowsNone = relevance != .named
             grammarMasks = MaskCache(trie: trie, grammar: g)
         } else {
@@ -462,7 +463,7 @@ public final class Translator {
         var calls = repaired(parsedPlan, false)
         if isToolSet {
             let limit = robot.limits.maxPlanActions
-            calls = ToolGrounding.droppingRepeats(calls, normalized: normalized, instruction: valuesFrom ?? instruction).map {
+            calls = ToolGrounding.droppingRepeats(calls, normalized: normalized, instruction: valuesFrom?.instruction ?? instruction).map {
                 let bound = NumberBinding.outsideText(NumberBinding.rebinding($0, instruction: instruction, robot: robot), instruction: instruction, robot: robot)
                 return ToolGrounding.withRegions(ToolGrounding.withoutOverlaps(bound, robot: robot), instruction: instruction, robot: robot)
             }

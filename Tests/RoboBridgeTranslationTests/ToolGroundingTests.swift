@@ -128,10 +128,11 @@ struct ToolGroundingTests {
     @Test func repeatedCallsGoUnlessTheRequestAsksTwice() {
         let a = ActionCall("area", [.init("base", .integer(10))])
         let b = ActionCall("area", [.init("base", .integer(12))])
-        #expect(ToolGrounding.droppingRepeats([a, b, a, a], normalized: "area of base 10 and base 12") == [a, b])
-        #expect(ToolGrounding.droppingRepeats([a, a], normalized: "area of base 10 twice") == [a, a])
+        let pair = "area of base 10 and base 12"
+        #expect(ToolGrounding.droppingRepeats([a, b, a, a], normalized: pair, instruction: pair) == [a, b])
+        #expect(ToolGrounding.droppingRepeats([a, a], normalized: "area of base 10 twice", instruction: "Area of base 10 twice") == [a, a])
         let list = ActionCall("f", [.init("items", .list([.string("a"), .string("a"), .string("b")]))])
-        #expect(ToolGrounding.droppingRepeats([list], normalized: "x") == [ActionCall("f", [.init("items", .list([.string("a"), .string("b")]))])])
+        #expect(ToolGrounding.droppingRepeats([list], normalized: "x", instruction: "x") == [ActionCall("f", [.init("items", .list([.string("a"), .string("b")]))])])
         // An item the request writes twice stays twice, no more.
         let points = ActionCall("median", [.init("data", .list([3, 4, 5, 2, 8, 5, 5].map { ConfigValue.integer($0) }))])
         let text = "the median of the data points 3,4,5,2,8,5"
