@@ -156,4 +156,33 @@ struct ToolGroundingTests {
         let alone = ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot, instruction: part, normalized: part.lowercased())
         #expect(GrammarState().advance(Array("mode(data=[100, 101])".utf8), alone)?.canEnd(alone) == true)
     }
+
+    /// A parameter whose description's example is a proper name takes the request's proper names; one without
+    /// such an example, or a request that writes no proper name, keeps all its spans.
+    @Test func aParameterExemplifiedByANameTakesTheRequestsNames() throws {
+        #expect(ToolGrounding.takesProperNames("The city and state, e.g. San Francisco, CA"))
+        #expect(ToolGrounding.takesProperNames("The company, such as 'Apple Inc.'"))
+        #expect(!ToolGrounding.takesProperNames("The item to add, e.g. buy milk"))
+        #expect(!ToolGrounding.takesProperNames("The city to search in."))
+        #expect(!ToolGrounding.takesProperNames("The departure time in 24-hour format, such as '18:45'."))
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "get_movies", "parameters": {"properties": {
+              "city": {"type": "string", "description": "The city, e.g. Los Angeles"},
+              "note": {"type": "string", "description": "Anything else"}}, "required": ["city", "note"]}}]
+            """))
+        func grammar(_ request: String) -> PlanGrammar {
+            ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot, instruction: request, normalized: request.lowercased())
+        }
+        let named = grammar("What movies are playing today in Mumbai?")
+        func accepts(_ t: String, _ g: PlanGrammar) -> Bool { GrammarState().advance(Array(t.utf8), g)?.canEnd(g) == true }
+        #expect(accepts(#"get_movies(city="Mumbai", note="today")"#, named))
+        #expect(!accepts(#"get_movies(city="today in Mumbai", note="today")"#, named))
+        #expect(!accepts(#"get_movies(city="What", note="today")"#, named))
+        #expect(!ToolGrounding.properNames("so I'm in Rome", among: ToolGrounding.spans("so I'm in Rome")).contains(Array("I'm in Rome".utf8)))  // a sentence's first word is not a name by its capital
+        #expect(accepts(#"get_movies(city="Mumbai", note="today in Mumbai")"#, named))  // no example: every span
+        let lower = grammar("what movies are playing today in mumbai?")
+        #expect(accepts(#"get_movies(city="mumbai", note="today")"#, lower))
+        #expect(ToolGrounding.properNames("Tickets for Mamma Mia in New York, please. Thanks", among: ToolGrounding.spans("Tickets for Mamma Mia in New York, please. Thanks"))
+                == Set(["Mamma", "Mamma Mia", "Mia", "Mamma Mia in New York", "Mamma Mia in New", "Mia in New York", "Mia in New", "New", "New York", "York"].map { Array($0.utf8) }))
+    }
 }
