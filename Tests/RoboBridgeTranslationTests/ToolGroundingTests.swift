@@ -157,14 +157,14 @@ struct ToolGroundingTests {
         #expect(GrammarState().advance(Array("mode(data=[100, 101])".utf8), alone)?.canEnd(alone) == true)
     }
 
-    /// A parameter whose description's example is a proper name takes the request's proper names; one without
-    /// such an example, or a request that writes no proper name, keeps all its spans.
-    @Test func aParameterExemplifiedByANameTakesTheRequestsNames() throws {
-        #expect(ToolGrounding.takesProperNames("The city and state, e.g. San Francisco, CA"))
-        #expect(ToolGrounding.takesProperNames("The company, such as 'Apple Inc.'"))
-        #expect(!ToolGrounding.takesProperNames("The item to add, e.g. buy milk"))
-        #expect(!ToolGrounding.takesProperNames("The city to search in."))
-        #expect(!ToolGrounding.takesProperNames("The departure time in 24-hour format, such as '18:45'."))
+    /// A parameter that names a place takes the request's proper names; another parameter, or a request that
+    /// writes no proper name, keeps all its spans.
+    @Test func aParameterThatNamesAPlaceTakesTheRequestsNames() throws {
+        #expect(ToolGrounding.namesAPlace("city", description: "The city, e.g. Los Angeles"))
+        #expect(ToolGrounding.namesAPlace("where_to", description: "The location of the house"))
+        #expect(ToolGrounding.namesAPlace("destinationAirport", description: ""))
+        #expect(!ToolGrounding.namesAPlace("departure_time", description: "The departure time in 24-hour format, such as '18:45'."))
+        #expect(!ToolGrounding.namesAPlace("company", description: "The company, such as 'Apple Inc.'"))
         let robot = try ToolSet.robot(from: try JSONValue.parse("""
             [{"name": "get_movies", "parameters": {"properties": {
               "city": {"type": "string", "description": "The city, e.g. Los Angeles"},
@@ -177,9 +177,9 @@ struct ToolGroundingTests {
         func accepts(_ t: String, _ g: PlanGrammar) -> Bool { GrammarState().advance(Array(t.utf8), g)?.canEnd(g) == true }
         #expect(accepts(#"get_movies(city="Mumbai", note="today")"#, named))
         #expect(!accepts(#"get_movies(city="today in Mumbai", note="today")"#, named))
-        #expect(!accepts(#"get_movies(city="What", note="today")"#, named))
-        #expect(!ToolGrounding.properNames("so I'm in Rome", among: ToolGrounding.spans("so I'm in Rome")).contains(Array("I'm in Rome".utf8)))  // a sentence's first word is not a name by its capital
-        #expect(accepts(#"get_movies(city="Mumbai", note="today in Mumbai")"#, named))  // no example: every span
+        #expect(!accepts(#"get_movies(city="What", note="today")"#, named))  // a sentence's first word is not a name by its capital
+        #expect(!ToolGrounding.properNames("so I'm in Rome", among: ToolGrounding.spans("so I'm in Rome")).contains(Array("I'm in Rome".utf8)))
+        #expect(accepts(#"get_movies(city="Mumbai", note="today in Mumbai")"#, named))  // not a place: every span
         let lower = grammar("what movies are playing today in mumbai?")
         #expect(accepts(#"get_movies(city="mumbai", note="today")"#, lower))
         #expect(ToolGrounding.properNames("Tickets for Mamma Mia in New York, please. Thanks", among: ToolGrounding.spans("Tickets for Mamma Mia in New York, please. Thanks"))
