@@ -202,6 +202,9 @@ public enum Coordination {
         kind == .integer ? (Int(exactly: v).map(ConfigValue.integer) ?? .number(v)) : .number(v)
     }
 
+    /// Whether a word is the pronoun "I" ("I", "I'm", "I’d"): capitalized wherever it stands, so no name.
+    static func isPronounI(_ w: Substring) -> Bool { w == "I" || w.hasPrefix("I'") || w.hasPrefix("I’") }
+
     /// The capitalized runs of a clause after its first `skippingWords` words, trimmed of punctuation.
     static func nameRuns(_ c: [Character], skippingWords: Int) -> [String] {
         let words = String(c).split(separator: " ").map(String.init)
@@ -210,7 +213,7 @@ public enum Coordination {
             var t = Substring(w), trailing = false
             while let l = t.last, ",.;:!?)'\"".contains(l) { t = t.dropLast(); trailing = true }
             while let f = t.first, "(\"'".contains(f) { t = t.dropFirst() }
-            let nameWord = i >= skippingWords && t.first?.isUppercase == true && t != "I" && !t.hasPrefix("I'") && !t.hasPrefix("I’")
+            let nameWord = i >= skippingWords && t.first?.isUppercase == true && !isPronounI(t)
             if nameWord { run.append(String(t)) }
             if !nameWord || trailing, !run.isEmpty {
                 out.append(run.joined(separator: " "))

@@ -73,8 +73,7 @@ public enum ToolGrounding {
         var out = Set(quotedRanges(bytes).map { Array(bytes[$0]) })
         for span in spans {
             let words = span.split(whereSeparator: isSpace).map { $0.drop { leading.contains($0) } }
-            // "I" is capitalized wherever it stands ("I'm", "I'd"): no name.
-            guard !words.contains(where: { $0.first == UInt8(ascii: "I") && ($0.count == 1 || $0.dropFirst().first == UInt8(ascii: "'")) }),
+            guard !words.contains(where: { Coordination.isPronounI(Substring(decoding: $0, as: UTF8.self)) }),
                   words.contains(where: { $0.first.map(isUpper) ?? false }),
                   words.allSatisfy({ w in w.first.map { isUpper($0) || isDigit($0) } ?? false || functionWords.contains(String(decoding: w, as: UTF8.self)) })
             else { continue }
@@ -87,15 +86,12 @@ public enum ToolGrounding {
     /// Whether every occurrence of `span` in `bytes` opens a sentence (nothing but spaces and quotes after a `.`,
     /// `?`, `!`, a line's start or the text's start before it).
     private static func opensSentence(_ span: [UInt8], in bytes: [UInt8]) -> Bool {
-        guard !span.isEmpty, span.count <= bytes.count else { return false }
-        var found = false
-        for i in 0...(bytes.count - span.count) where bytes[i] == span[0] && bytes[i..<(i + span.count)].elementsEqual(span) {
-            found = true
+        let starts = occurrenceStarts(of: span, in: bytes)
+        return !starts.isEmpty && starts.allSatisfy { i in
             var k = i - 1
             while k >= 0, isSpace(bytes[k]) || bytes[k] == UInt8(ascii: "\"") || bytes[k] == UInt8(ascii: "'") || bytes[k] == UInt8(ascii: "(") { k -= 1 }
-            if k >= 0, ![UInt8(ascii: "."), UInt8(ascii: "?"), UInt8(ascii: "!"), 0x0A].contains(bytes[k]) { return false }
+            return k < 0 || [UInt8(ascii: "."), UInt8(ascii: "?"), UInt8(ascii: "!"), 0x0A].contains(bytes[k])
         }
-        return found
     }
 
     /// Whether a value cannot run on from `word` into `next`: the end of a sentence ("… 2024. Can you …", "…? …")
@@ -413,11 +409,12 @@ public enum ToolGrounding {
         }
     }
 
-    fileprivate static func occurrences(of needle: [UInt8], in hay: [UInt8]) -> Int {
-        guard !needle.isEmpty, needle.count <= hay.count else { return 0 }
-        var n = 0
-        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && hay[i..<(i + needle.count)].elementsEqual(needle) { n += 1 }
-        return n
+    fileprivate static func occurrences(of needle: [UInt8], in hay: [UInt8]) -> Int { occurrenceStarts(of: needle, in: hay).count }
+
+    /// Where `needle` starts in `hay`, every time.
+    private static func occurrenceStarts(of needle: [UInt8], in hay: [UInt8]) -> [Int] {
+        guard !needle.isEmpty, needle.count <= hay.count else { return [] }
+        return (0...(hay.count - needle.count)).filter { hay[$0] == needle[0] && hay[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
