@@ -17,6 +17,16 @@ extension Action {
         for p in parameters where p.required && !seen.contains(p.name) {
             return "\(name): missing required argument \(p.name)"
         }
+        // The columns of an array of objects: given with their first column, with as many items.
+        for p in parameters {
+            guard let shape = p.list, let lead = shape.sameLengthAs else { continue }
+            let given = call[p.name], leadValue = call[lead]
+            if given != nil, leadValue == nil { return "\(name).\(p.name): given without \(lead), the first field of its objects" }
+            if given == nil, leadValue != nil, shape.requiredWithLead { return "\(name): missing \(p.name), which every object of \(lead) needs" }
+            if case .list(let items)? = given, case .list(let leading)? = leadValue, items.count != leading.count {
+                return "\(name).\(p.name): expected \(leading.count) items, one per item of \(lead), got \(items.count)"
+            }
+        }
         return nil
     }
 

@@ -101,12 +101,23 @@ public struct Parameter: Sendable, Equatable {
     public var list: ListShape?
 
     /// How many items an array parameter takes.
+    ///
+    /// An array of objects is written as columns, one list parameter per field (`stops[].city`,
+    /// `stops[].nights`), item `i` of every column making object `i`. The first column leads: the others
+    /// (`sameLengthAs` its name) hold exactly as many items, are given only with it, and a field the objects
+    /// require is given whenever the lead is (`requiredWithLead`).
     public struct ListShape: Sendable, Equatable {
         public var minItems: Int
         public var maxItems: Int
-        public init(minItems: Int = 0, maxItems: Int = 16) {
+        /// For a column after the first of an array of objects: the first column's name.
+        public var sameLengthAs: String?
+        /// For such a column: whether it must be given whenever the first column is.
+        public var requiredWithLead: Bool
+        public init(minItems: Int = 0, maxItems: Int = 16, sameLengthAs: String? = nil, requiredWithLead: Bool = false) {
             self.minItems = minItems
             self.maxItems = maxItems
+            self.sameLengthAs = sameLengthAs
+            self.requiredWithLead = requiredWithLead
         }
     }
 

@@ -2,7 +2,8 @@ extension PlanGrammar {
     /// The same plan syntax as a GBNF grammar for llama.cpp's grammar sampler — the reference the
     /// masks are benchmarked against. Equivalent except where GBNF cannot follow: numbers are not
     /// bounded to their ranges (GBNF has no numeric ranges) and free text is not checked for doubled
-    /// spaces; so the reference's work is, if anything, lighter.
+    /// spaces, and the columns of an array of objects
+    /// are not held to one length; so the reference's work is, if anything, lighter.
     public var gbnf: String {
         func lit(_ bytes: [UInt8]) -> String {
             "\"" + String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""

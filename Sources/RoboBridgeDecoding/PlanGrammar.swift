@@ -11,6 +11,9 @@ import RoboBridgeConfig
 ///            | one of a list of unquoted literals (numbers a request wrote, for tool sets)
 ///            | "[" [value (", " value)*] "]"             arrays: between min and max items of one scalar kind
 ///
+/// An array of objects is written as columns (see `Parameter.ListShape`): a column after the first holds as
+/// many items as the first, which the call must have given just before it (columns are declared together).
+///
 /// Everything the grammar lets through is a valid call of the robot with valid arguments.
 public struct PlanGrammar: Sendable {
     public struct Param: Sendable {
@@ -36,6 +39,19 @@ public struct PlanGrammar: Sendable {
         public var name: [UInt8]
         public var kind: Kind
         public var required: Bool
+        /// For a later column of an array of objects: the name of the first column, whose item count it shares
+        /// (a name, not an index: grounding may leave parameters out); and whether it must be given once that
+        /// column is.
+        public var sameLengthAs: [UInt8]?
+        public var requiredWithLead = false
+
+        public init(name: [UInt8], kind: Kind, required: Bool, sameLengthAs: [UInt8]? = nil, requiredWithLead: Bool = false) {
+            self.name = name
+            self.kind = kind
+            self.required = required
+            self.sameLengthAs = sameLengthAs
+            self.requiredWithLead = requiredWithLead
+        }
     }
 
     public struct Call: Sendable {
@@ -70,7 +86,8 @@ public struct PlanGrammar: Sendable {
                 case .enum: .choice((p.values ?? p.entityClass.flatMap { classes[$0] } ?? []).map { Array($0.utf8) })
                 }
                 let shaped = p.list.map { Param.Kind.list(item: kind, minItems: $0.minItems, maxItems: $0.maxItems) } ?? kind
-                return Param(name: Array(p.name.utf8), kind: shaped, required: p.required)
+                return Param(name: Array(p.name.utf8), kind: shaped, required: p.required, sameLengthAs: p.list?.sameLengthAs.map { Array($0.utf8) },
+                             requiredWithLead: p.list?.requiredWithLead ?? false)
             })
         }
         self.maxCalls = maxCalls ?? robot.limits.maxPlanActions
@@ -119,6 +136,9 @@ public struct GrammarState: Hashable, Sendable {
     /// 4 after its ","; and the items completed.
     var listStep: UInt8 = 0
     var items: Int16 = 0
+    /// The last array this call gave that later columns may follow (its parameter index), and its item count.
+    var lead = -1
+    var leadItems: Int16 = 0
     /// Choice and literal values given so far in this call (kept only with `PlanGrammar.distinctValues`).
     var used: [[UInt8]] = []
 
@@ -176,6 +196,7 @@ public struct GrammarState: Hashable, Sendable {
                 s.param = -1
                 s.prefix = []
                 s.used = []
+                s.lead = -1
                 // Straight to ")" when no parameter is required and there are none, else a parameter name.
                 s.phase = .paramName
                 return s
@@ -218,7 +239,7 @@ public struct GrammarState: Hashable, Sendable {
         case .afterValue:
             let call = g.calls[s.call]
             if b == UInt8(ascii: ")") {
-                guard call.params[(s.param + 1)...].allSatisfy({ !$0.required }) else { return nil }
+                guard call.params.indices[(s.param + 1)...].allSatisfy({ !isRequired($0, call) }) else { return nil }
                 s.phase = .afterCall
                 s.calls += 1
                 return s
@@ -259,11 +280,25 @@ public struct GrammarState: Hashable, Sendable {
         (0x30...0x39).contains(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
     }
 
-    /// Parameters that may come next: the ones after the last written, skipping only optional ones.
-    private func candidates(_ call: PlanGrammar.Call) -> Range<Int> {
+    /// Parameters that may come next: the ones after the last written, skipping only optional ones; a later
+    /// column of an array of objects only right after its first column's group.
+    private func candidates(_ call: PlanGrammar.Call) -> [Int] {
         let start = param + 1
-        let firstRequired = call.params[start...].firstIndex(where: \.required)
-        return start..<(firstRequired.map { $0 + 1 } ?? call.params.count)
+        let firstRequired = call.params.indices[start...].first { isRequired($0, call) }
+        return (start..<(firstRequired.map { $0 + 1 } ?? call.params.count)).filter { j in
+            call.params[j].sameLengthAs == nil || follows(call.params[j], call)
+        }
+    }
+
+    /// Whether `p` is a later column of the array whose first column this call gave last.
+    private func follows(_ p: PlanGrammar.Param, _ call: PlanGrammar.Call) -> Bool {
+        lead >= 0 && p.sameLengthAs == call.params[lead].name
+    }
+
+    /// Whether parameter `j` must still be given: required, or a column its objects need once their first is given.
+    private func isRequired(_ j: Int, _ call: PlanGrammar.Call) -> Bool {
+        let p = call.params[j]
+        return p.required || (p.requiredWithLead && follows(p, call))
     }
 
     private func nextParam(named name: [UInt8], _ call: PlanGrammar.Call) -> Int? {
@@ -286,6 +321,16 @@ public struct GrammarState: Hashable, Sendable {
 
     private func advanceList(_ b: UInt8, item: PlanGrammar.Param.Kind, minItems: Int, maxItems: Int, _ g: PlanGrammar) -> GrammarState? {
         var s = self
+        // A later column of an array of objects holds exactly as many items as the first.
+        let isLaterColumn = g.calls[call].params[param].sameLengthAs != nil
+        let (minItems, maxItems) = isLaterColumn ? (Int(leadItems), Int(leadItems)) : (minItems, maxItems)
+        /// The array is complete: it leads the columns after it, if any.
+        func close(_ s: inout GrammarState) {
+            if !isLaterColumn { s.lead = s.param; s.leadItems = s.items }
+            s.listStep = 0
+            s.items = 0
+            s.phase = .afterValue
+        }
         switch listStep {
         case 0:
             guard b == UInt8(ascii: "[") else { return nil }
@@ -294,10 +339,10 @@ public struct GrammarState: Hashable, Sendable {
         case 1, 2:
             if listStep == 1, b == UInt8(ascii: "]") {
                 guard items == 0, minItems == 0 else { return nil }
-                s.listStep = 0
-                s.phase = .afterValue
+                close(&s)
                 return s
             }
+            if listStep == 1, Int(items) >= maxItems { return nil }  // an array of at most 0 items (a column of an empty one)
             s.listStep = 2
             switch s.scalarByte(b, item, end: UInt8(ascii: "]"), g) {
             case .refused: return nil
@@ -310,17 +355,17 @@ public struct GrammarState: Hashable, Sendable {
         case 3:
             if b == UInt8(ascii: ",") {
                 guard Int(items) < maxItems else { return nil }
-                // No further item when every value an item could take is already given (distinct values).
-                if g.distinctValues != nil, let values = item.values, !values.contains(where: { !used.contains($0) || g.distinctValues!.contains($0) }) {
+                // No further item when every value an item could take is already given (distinct values), unless
+                // the column must match its first column's count.
+                if !isLaterColumn, g.distinctValues != nil, let values = item.values,
+                   !values.contains(where: { !used.contains($0) || g.distinctValues!.contains($0) }) {
                     return nil
                 }
                 s.listStep = 4
                 return s
             }
             guard b == UInt8(ascii: "]"), Int(items) >= minItems else { return nil }
-            s.listStep = 0
-            s.items = 0
-            s.phase = .afterValue
+            close(&s)
             return s
         default:
             guard b == UInt8(ascii: " ") else { return nil }

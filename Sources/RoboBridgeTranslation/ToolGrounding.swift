@@ -253,7 +253,7 @@ public enum ToolGrounding {
             let requiredNumbers = action.parameters.filter { $0.required && ($0.kind == .number || $0.kind == .integer) }.count
             let spareNumbers = writtenNumbers.count > requiredNumbers
             g.calls[c].params.removeAll { p in
-                guard !p.required, let param = action.parameter(named: String(decoding: p.name, as: UTF8.self)) else { return false }
+                guard !p.required, !p.requiredWithLead, let param = action.parameter(named: String(decoding: p.name, as: UTF8.self)) else { return false }
                 if spareNumbers, param.kind == .number || param.kind == .integer, param.list == nil { return false }
                 let words = Set(contentWords(param.name + " " + param.description)).subtracting(own)
                 return !words.isEmpty && words.isDisjoint(with: request)
@@ -369,7 +369,8 @@ public enum ToolGrounding {
         var out: [ActionCall] = []
         for var c in calls {
             for k in c.arguments.indices {
-                guard case .list(let items) = c.arguments[k].value else { continue }
+                // The columns of an array of objects keep their items: each column's item i is part of object i.
+                guard case .list(let items) = c.arguments[k].value, !c.arguments[k].name.contains("[].") else { continue }
                 var kept: [ConfigValue] = []
                 for item in items {
                     let times = kept.filter { $0 == item }.count

@@ -1,5 +1,6 @@
 import Foundation
 import RoboBridgeConfig
+import RoboBridgeDecoding
 import RoboBridgeEngine
 import RoboBridgeProtocol
 import RoboBridgeTranslation
@@ -54,6 +55,80 @@ struct BFCLTests {
             }
         }
         #expect(quirks.count <= 5, "quirks: \(quirks)")
+    }
+
+    /// A call of a tool-set action made of JSON arguments as the leaderboard writes them: object fields flattened,
+    /// arrays of objects as columns. Nil when the JSON cannot be written so (an object lacks a field another has).
+    static func flattened(_ arguments: [(String, JSONValue)], _ action: Action) -> ActionCall? {
+        func at(_ path: some Sequence<Substring>, _ v: JSONValue) -> JSONValue? {
+            path.reduce(v as JSONValue?) { v, key in v?.objectValue?.first { $0.0 == key }?.1 }
+        }
+        func value(_ v: JSONValue, _ p: Parameter) -> ConfigValue? {
+            switch (p.kind, v) {
+            case (.integer, .integer(let n)): .integer(Int(n))
+            case (.number, _): v.numberValue.map { .number($0) }
+            case (.string, .string(let t)), (.enum, .string(let t)): .string(t)
+            case (.boolean, .bool(let b)): .bool(b)
+            default: nil
+            }
+        }
+        let root = JSONValue.object(arguments)
+        var args: [ActionCall.Argument] = []
+        for p in action.parameters {
+            if let r = p.name.range(of: "[].") {
+                guard let objects = at(p.name[..<r.lowerBound].split(separator: "."), root)?.arrayValue else { continue }
+                let field = p.name[r.upperBound...].split(separator: ".")
+                let items = objects.map { at(field, $0) }
+                if items.allSatisfy({ $0 == nil }), !objects.isEmpty { continue }
+                let values = items.compactMap { $0.flatMap { value($0, p) } }
+                guard values.count == objects.count else { return nil }
+                args.append(.init(p.name, .list(values)))
+            } else if let v = at(p.name.split(separator: "."), root) {
+                if p.list != nil {
+                    guard let items = v.arrayValue else { return nil }
+                    let values = items.compactMap { value($0, p) }
+                    guard values.count == items.count else { return nil }
+                    args.append(.init(p.name, .list(values)))
+                } else {
+                    guard let x = value(v, p) else { return nil }
+                    args.append(.init(p.name, x))
+                }
+            }
+        }
+        return action.normalized(ActionCall(action.name, args))
+    }
+
+    /// Every leaderboard answer with an array of objects is a plan our grammar accepts, written as columns, and
+    /// zipped back it passes the leaderboard's rule: what a right answer needs can be written.
+    @Test func answersWithArraysOfObjectsAreWritableAsColumns() throws {
+        var checked: [String] = [], freeForm: [String] = []
+        for category in ["simple", "multiple", "parallel_multiple", "live_simple", "live_multiple"] {
+            for c in try BFCL.load(category, folder: Self.data) where !Self.isQuirk(c) {
+                let hasColumns = c.functions.contains { f in
+                    f["parameters"]?["properties"]?.objectValue?.contains { $0.1["type"]?.stringValue == "array" && $0.1["items"]?["type"]?.stringValue.map { ["dict", "object"].contains($0) } == true } == true
+                }
+                guard hasColumns else { continue }
+                // Objects without properties (free-form dicts) cannot be written: the function is left out.
+                guard let robot = try? ToolSet.load(.array(c.functions), file: c.id).robot,
+                      c.answers.allSatisfy({ robot.action(named: $0.name) != nil }) else { freeForm.append(c.id); continue }
+                var plan: [ActionCall] = []
+                for a in c.answers {
+                    let action = try #require(robot.action(named: a.name), "\(c.id): \(a.name)")
+                    let call = try #require(Self.flattened(Self.firstAnswer(a).arguments, action), "\(c.id): not writable as columns")
+                    #expect(action.problem(with: call, world: nil) == nil, "\(c.id): \(action.problem(with: call, world: nil) ?? "")")
+                    plan.append(call)
+                }
+                let text = PlanText.render(plan)
+                let g = PlanGrammar(robot: robot, world: nil, maxCalls: 8)
+                #expect(GrammarState().advance(Array(text.utf8), g)?.canEnd(g) == true, "\(c.id): grammar refuses \(text)")
+                #expect(PlanText.parse(text, robot: robot) == plan, "\(c.id)")
+                let r = BFCL.check(plan.map { ($0.name, ToolSet.arguments(of: $0)) }, c)
+                #expect(r.valid, "\(c.id): \(r.error ?? "")")
+                checked.append(c.id)
+            }
+        }
+        #expect(checked.count >= 15, "written: \(checked)")
+        #expect(freeForm.count <= 3, "left out: \(freeForm)")
     }
 
     @Test func theRuleRefusesWhatTheLeaderboardRefuses() throws {

@@ -47,8 +47,12 @@ struct ToolSetTests {
          "tools[0].parameters.properties.a.items.type: arrays of arrays are not supported; expected items of type number, integer, string, boolean or an enum"),
         (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "object", "properties": {}}}, "required": ["a"]}}]"#,
          "tools[0].parameters.properties.a.properties: an object parameter needs the properties it takes"),
-        (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "array", "items": {"type": "dict", "properties": {"x": {"type": "integer"}}}}}}}]"#,
-         "tools[0].parameters.properties.a.items.type: arrays of objects are not supported; expected items of type number, integer, string, boolean or an enum"),
+        (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "array", "items": {"type": "dict", "properties": {}}}}, "required": ["a"]}}]"#,
+         "tools[0].parameters.properties.a.items.properties: an array of objects needs the properties its objects take"),
+        (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "array", "items": {"type": "dict", "properties": {"x": {"type": "array", "items": {"type": "integer"}}}, "required": ["x"]}}}, "required": ["a"]}}]"#,
+         "tools[0].parameters.properties.a.items.properties.x: arrays inside an array of objects are not supported; expected fields of type number, integer, string, boolean, object or an enum"),
+        (#"[{"name": "f", "parameters": {"properties": {"a[]": {"type": "integer"}}}}]"#,
+         "tools[0].parameters.properties.a[]: expected a parameter name without '.', '=', ',', '(', ')', '[', ']' or spaces"),
         (#"[{"name": "f g", "parameters": {"properties": {}}}]"#,
          "tools[0].name: expected a function name of 1 to 64 ASCII letters, digits, '_', '-' and '.'"),
         (#"[{"name": "f", "parameters": {"properties": {"a": {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 2}}}}]"#,
@@ -93,22 +97,30 @@ struct ToolSetTests {
     /// With random logits over the real vocabulary, every plan is a valid call of the tools.
     @Test func everyPlanValidatesWhateverTheLogits() throws {
         let robot = try Self.robot()
+        var lists = 0
+        for call in try Self.randomCalls(robot, plans: 2_000, maxTokens: 160, seedStep: 6_151) {
+            lists += call.arguments.filter { if case .list(let items) = $0.value { items.count > 1 } else { false } }.count
+        }
+        #expect(lists > 100)
+    }
+
+    /// The calls of plans decoded with random logits over the real vocabulary, each checked to parse and validate.
+    static func randomCalls(_ robot: Robot, plans: Int, maxTokens: Int, seedStep: UInt64) throws -> [ActionCall] {
         let vocab = try Vocab.smol.get()
         let masks = MaskCache(trie: TokenTrie(tokenBytes: vocab.bytes, endTokens: vocab.end), grammar: PlanGrammar(robot: robot, world: nil))
-        let decoder = ConstrainedDecoder(masks: masks, tokenBytes: vocab.bytes, maxTokens: 160)
-        var lists = 0
-        for seed in 0..<2_000 {
-            var source = RandomLogits(seed: UInt64(seed) &* 6_151)
-            let result = try decoder.decode(&source, prompt: [0])
-            let text = String(decoding: result.bytes, as: UTF8.self)
+        let decoder = ConstrainedDecoder(masks: masks, tokenBytes: vocab.bytes, maxTokens: maxTokens)
+        var calls: [ActionCall] = []
+        for seed in 0..<plans {
+            var source = RandomLogits(seed: UInt64(seed) &* seedStep)
+            let text = String(decoding: try decoder.decode(&source, prompt: [0]).bytes, as: UTF8.self)
             let plan = try #require(PlanText.parse(text, robot: robot), "did not parse: \(text)")
             for call in plan {
                 let problem = robot.action(named: call.name)?.problem(with: call, world: nil)
                 #expect(problem == nil, "\(call): \(problem ?? "")")
-                lists += call.arguments.filter { if case .list(let items) = $0.value { items.count > 1 } else { false } }.count
             }
+            calls += plan
         }
-        #expect(lists > 100)
+        return calls
     }
 
     @Test func theLexiconFillsArraysFromTheInstruction() throws {
@@ -174,6 +186,80 @@ struct ToolSetTests {
         let json = JSONValue.object(ToolSet.arguments(of: call))
         #expect(json.description == #"{"city":"Paris","price":120.5,"room":{"kind":"double","guests":{"adults":2}}}"#)
         #expect(PlanText.parse("math.factorial(number=5)", robot: robot) == [ActionCall("math.factorial", [.init("number", .integer(5))])])
+    }
+
+    /// An array of objects (BFCL's "array of dict"): a trip's stops, each a city, a number of nights and an optional
+    /// hotel with its stars.
+    static let trip = """
+        [{"name": "plan_trip", "description": "Plan a trip.", "parameters": {"type": "dict", "properties": {
+            "traveler": {"type": "string"},
+            "stops": {"type": "array", "description": "The stops in order.", "maxItems": 4, "items": {"type": "dict", "properties": {
+                "nights": {"type": "integer", "minimum": 1, "maximum": 30},
+                "city": {"type": "string", "description": "The city."},
+                "hotel": {"type": "dict", "properties": {"name": {"type": "string"}, "stars": {"type": "integer", "minimum": 1, "maximum": 5}}},
+                "tags": {"type": "array", "items": {"type": "string"}}},
+              "required": ["city", "nights"]}}},
+          "required": ["traveler", "stops"]}},
+         {"name": "log", "parameters": {"type": "dict", "properties": {
+            "entries": {"type": "array", "items": {"type": "dict", "properties": {"level": {"type": "string", "enum": ["info", "error"]}}}}}}}]
+        """
+
+    @Test func arraysOfObjectsAreColumnsOfOneLength() throws {
+        let loaded = try ToolSet.load(try JSONValue.parse(Self.trip))
+        let robot = loaded.robot
+        let plan = try #require(robot.action(named: "plan_trip"))
+        // The first required field leads (nights, as declared); a list inside the objects is left out, and said so.
+        #expect(plan.parameters.map(\.name) == ["traveler", "stops[].nights", "stops[].city", "stops[].hotel.name", "stops[].hotel.stars"])
+        #expect(loaded.skipped.map(\.description) == [
+            "tools[0].parameters.properties.stops.items.properties.tags: arrays inside an array of objects are not supported; expected fields of type number, integer, string, boolean, object or an enum"])
+        let city = try #require(plan.parameter(named: "stops[].city")), nights = try #require(plan.parameter(named: "stops[].nights"))
+        #expect(nights.required && nights.list == Parameter.ListShape(minItems: 0, maxItems: 4))
+        #expect(nights.description == "The stops in order. Each item's nights.")
+        #expect(!city.required && city.list == Parameter.ListShape(minItems: 0, maxItems: 4, sameLengthAs: "stops[].nights", requiredWithLead: true))
+        #expect(plan.parameter(named: "stops[].hotel.stars")?.list?.requiredWithLead == false)
+
+        let g = PlanGrammar(robot: robot, world: nil)
+        func accepts(_ text: String) -> Bool { GrammarState().advance(Array(text.utf8), g)?.canEnd(g) == true }
+        let text = #"plan_trip(traveler="Ann", stops[].nights=[3, 2], stops[].city=["Paris", "Rome"], stops[].hotel.stars=[4, 5])"#
+        #expect(accepts(text))
+        #expect(accepts(#"plan_trip(traveler="Ann", stops[].nights=[], stops[].city=[])"#))
+        #expect(!accepts(#"plan_trip(traveler="Ann", stops[].nights=[], stops[].city=["Paris"])"#))
+        #expect(!accepts(#"plan_trip(traveler="Ann", stops[].nights=[3, 2], stops[].city=["Paris"])"#))  // one length
+        #expect(!accepts(#"plan_trip(traveler="Ann", stops[].nights=[3], stops[].city=["Paris", "Rome"])"#))
+        #expect(!accepts(#"plan_trip(traveler="Ann", stops[].nights=[3])"#))  // every stop needs its city
+        #expect(!accepts(#"plan_trip(traveler="Ann", stops[].nights=[3], stops[].hotel.stars=[4], stops[].city=["Paris"])"#))  // declared order
+        // An optional array of objects: absent, or given with its first field; never a later field alone.
+        #expect(accepts("log()") && accepts(#"log(entries[].level=["info", "error"])"#))
+        // Grounding leaves out optional parameters the request does not name, never a field the objects need.
+        let request = "Plan a trip for Ann: 3 nights in Paris, then 2 in Rome"
+        let grounded = ToolGrounding.grammar(g, robot: robot, instruction: request, normalized: request.lowercased())
+        func groundedAccepts(_ text: String) -> Bool { GrammarState().advance(Array(text.utf8), grounded)?.canEnd(grounded) == true }
+        #expect(groundedAccepts(#"plan_trip(traveler="Ann", stops[].nights=[3, 2], stops[].city=["Paris", "Rome"])"#))
+        #expect(!groundedAccepts(#"plan_trip(traveler="Ann", stops[].nights=[3, 2])"#))
+        #expect(!groundedAccepts(#"plan_trip(traveler="Ann", stops[].nights=[3, 2], stops[].city=["Paris", "Rome"], stops[].hotel.stars=[3, 2])"#))
+
+        // The plan writes columns; the JSON has the objects.
+        let call = try #require(PlanText.parse(text, robot: robot)?.first)
+        #expect(plan.problem(with: call, world: nil) == nil)
+        #expect(JSONValue.object(ToolSet.arguments(of: call)).description
+            == #"{"traveler":"Ann","stops":[{"nights":3,"city":"Paris","hotel":{"stars":4}},{"nights":2,"city":"Rome","hotel":{"stars":5}}]}"#)
+        // The second safety check holds columns to one length too, independently of the grammar.
+        var short = call
+        short.arguments[2].value = .list([.string("Paris")])
+        #expect(plan.problem(with: short, world: nil) == "plan_trip.stops[].city: expected 2 items, one per item of stops[].nights, got 1")
+        var missing = call
+        missing.arguments.remove(at: 2)
+        #expect(plan.problem(with: missing, world: nil) == "plan_trip: missing stops[].city, which every object of stops[].nights needs")
+    }
+
+    /// With random logits over the real vocabulary, every plan for arrays of objects is valid: columns of one length.
+    @Test func columnsHoldOneLengthWhateverTheLogits() throws {
+        let robot = try ToolSet.load(try JSONValue.parse(Self.trip)).robot
+        var objects = 0
+        for call in try Self.randomCalls(robot, plans: 1_000, maxTokens: 200, seedStep: 7_919) {
+            for (_, v) in ToolSet.arguments(of: call) { objects += v.arrayValue?.count ?? 0 }
+        }
+        #expect(objects > 100)
     }
 
     @Test func aPlaceTakesTheRegionItsParameterAsksFor() throws {
