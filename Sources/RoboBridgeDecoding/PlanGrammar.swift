@@ -57,6 +57,11 @@ public struct PlanGrammar: Sendable {
     public struct Call: Sendable {
         public var name: [UInt8]
         public var params: [Param]
+
+        public init(name: [UInt8], params: [Param]) {
+            self.name = name
+            self.params = params
+        }
     }
 
     public var calls: [Call]
@@ -224,14 +229,14 @@ public struct GrammarState: Hashable, Sendable {
                 return s
             }
             if b == UInt8(ascii: "=") {
-                guard let j = nextParam(named: s.prefix, call) else { return nil }
+                guard let j = nextParam(named: s.prefix, call, g) else { return nil }
                 s.param = j
                 s.prefix = []
                 s.quoted = false
                 s.phase = .value
                 return s
             }
-            guard candidates(call).contains(where: { GrammarState.extends(call.params[$0].name, prefix, with: b) }) else { return nil }
+            guard candidates(call, g).contains(where: { GrammarState.extends(call.params[$0].name, prefix, with: b) }) else { return nil }
             s.prefix.append(b)
             return s
         case .value:
@@ -245,7 +250,8 @@ public struct GrammarState: Hashable, Sendable {
                 return s
             }
             if b == UInt8(ascii: ",") {
-                guard s.param + 1 < call.params.count else { return nil }
+                // Only toward a parameter that may still come (no dead end after ", ").
+                guard s.param + 1 < call.params.count, !candidates(call, g).isEmpty else { return nil }
                 s.phase = .comma
                 return s
             }
@@ -281,12 +287,16 @@ public struct GrammarState: Hashable, Sendable {
     }
 
     /// Parameters that may come next: the ones after the last written, skipping only optional ones; a later
-    /// column of an array of objects only right after its first column's group.
-    private func candidates(_ call: PlanGrammar.Call) -> [Int] {
+    /// column of an array of objects only right after its first column's group; with distinct values, no optional
+    /// one whose every value this call has given already (it would only repeat one).
+    private func candidates(_ call: PlanGrammar.Call, _ g: PlanGrammar) -> [Int] {
         let start = param + 1
         let firstRequired = call.params.indices[start...].first { isRequired($0, call) }
         return (start..<(firstRequired.map { $0 + 1 } ?? call.params.count)).filter { j in
-            call.params[j].sameLengthAs == nil || follows(call.params[j], call)
+            let p = call.params[j]
+            guard p.sameLengthAs == nil || follows(p, call) else { return false }
+            guard let repeatable = g.distinctValues, !isRequired(j, call), let values = p.kind.values else { return true }
+            return values.contains { !used.contains($0) || repeatable.contains($0) }
         }
     }
 
@@ -301,8 +311,8 @@ public struct GrammarState: Hashable, Sendable {
         return p.required || (p.requiredWithLead && follows(p, call))
     }
 
-    private func nextParam(named name: [UInt8], _ call: PlanGrammar.Call) -> Int? {
-        candidates(call).first { call.params[$0].name == name }
+    private func nextParam(named name: [UInt8], _ call: PlanGrammar.Call, _ g: PlanGrammar) -> Int? {
+        candidates(call, g).first { call.params[$0].name == name }
     }
 
     private func advanceValue(_ b: UInt8, _ g: PlanGrammar) -> GrammarState? {

@@ -67,6 +67,29 @@ struct GrammarTests {
         #expect(!accepts("set_mode(mode=\"turbo\")", g))
     }
 
+    /// With distinct values, an optional parameter whose every value the call has given is not offered, and the
+    /// grammar never leads to a point with nothing left to write.
+    @Test func anOptionalParameterWithNothingLeftIsNotOffered() throws {
+        let x = [Array("x".utf8)]
+        var g = PlanGrammar(calls: [
+            .init(name: Array("f".utf8), params: [.init(name: Array("a".utf8), kind: .choice(x), required: true),
+                                                  .init(name: Array("b".utf8), kind: .choice(x), required: false)]),
+            .init(name: Array("h".utf8), params: [.init(name: Array("a".utf8), kind: .choice(x), required: true),
+                                                  .init(name: Array("b".utf8), kind: .choice(x), required: false),
+                                                  .init(name: Array("c".utf8), kind: .integer(min: 0, max: 9), required: false)]),
+        ], maxCalls: 2)
+        #expect(accepts("f(a=\"x\", b=\"x\")", g))  // without distinct values
+        g.distinctValues = []
+        #expect(accepts("f(a=\"x\")", g) && accepts("h(a=\"x\", c=3)", g))
+        #expect(!accepts("f(a=\"x\", b=\"x\")", g) && !accepts("h(a=\"x\", b=\"x\")", g))
+        // No ", " that only b could follow.
+        #expect(GrammarState().advance(Array("f(a=\"x\",".utf8), g) == nil)
+        #expect(GrammarState().advance(Array("h(a=\"x\", ".utf8), g) != nil)
+        // A value the request writes twice may be given twice.
+        g.distinctValues = [x[0]]
+        #expect(accepts("f(a=\"x\", b=\"x\")", g))
+    }
+
     @Test func planTextRoundTrips() throws {
         let (rover, world) = try load("rover", "apartment")
         let plan = [ActionCall("navigate_to", [.init("target", .string("kitchen"))]), ActionCall("move", [.init("distance_m", .number(-0.25))]),
