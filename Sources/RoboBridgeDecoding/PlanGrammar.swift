@@ -289,15 +289,22 @@ public struct GrammarState: Hashable, Sendable {
     /// Parameters that may come next: the ones after the last written, skipping only optional ones; a later
     /// column of an array of objects only right after its first column's group; with distinct values, no optional
     /// one whose every value this call has given already (it would only repeat one).
-    private func candidates(_ call: PlanGrammar.Call, _ g: PlanGrammar) -> [Int] {
+    private func candidates(_ call: PlanGrammar.Call, _ g: PlanGrammar) -> LazyFilterSequence<Range<Int>> {
         let start = param + 1
         let firstRequired = call.params.indices[start...].first { isRequired($0, call) }
-        return (start..<(firstRequired.map { $0 + 1 } ?? call.params.count)).filter { j in
+        return (start..<(firstRequired.map { $0 + 1 } ?? call.params.count)).lazy.filter { j in
             let p = call.params[j]
             guard p.sameLengthAs == nil || follows(p, call) else { return false }
-            guard let repeatable = g.distinctValues, !isRequired(j, call), let values = p.kind.values else { return true }
-            return values.contains { !used.contains($0) || repeatable.contains($0) }
+            guard !isRequired(j, call), let values = p.kind.values else { return true }
+            return hasFresh(values, g)
         }
+    }
+
+    /// Whether one of `values` may still be given without repeating one (always, without distinct values): not
+    /// given yet in this call, or written twice by the request.
+    private func hasFresh(_ values: [[UInt8]], _ g: PlanGrammar) -> Bool {
+        guard let repeatable = g.distinctValues else { return true }
+        return values.contains { !used.contains($0) || repeatable.contains($0) }
     }
 
     /// Whether `p` is a later column of the array whose first column this call gave last.
@@ -367,10 +374,7 @@ public struct GrammarState: Hashable, Sendable {
                 guard Int(items) < maxItems else { return nil }
                 // No further item when every value an item could take is already given (distinct values), unless
                 // the column must match its first column's count.
-                if !isLaterColumn, g.distinctValues != nil, let values = item.values,
-                   !values.contains(where: { !used.contains($0) || g.distinctValues!.contains($0) }) {
-                    return nil
-                }
+                if !isLaterColumn, let values = item.values, !hasFresh(values, g) { return nil }
                 s.listStep = 4
                 return s
             }
@@ -469,8 +473,7 @@ public struct GrammarState: Hashable, Sendable {
     /// all are given (a parameter is never left with nothing to take: no dead end).
     func isAvailable(_ v: [UInt8], among values: [[UInt8]], _ g: PlanGrammar) -> Bool {
         guard let repeatable = g.distinctValues else { return true }
-        if !used.contains(v) || repeatable.contains(v) { return true }
-        return values.allSatisfy { used.contains($0) && !repeatable.contains($0) }
+        return !used.contains(v) || repeatable.contains(v) || !hasFresh(values, g)
     }
 
     /// The state after a byte string, or nil.

@@ -54,7 +54,7 @@ public struct PromptBuilder: Sendable {
         for a in robot.actions {
             s += "- \(a.name)(" + a.parameters.map(\.name).joined(separator: ", ") + "): \(a.description)\n"
             for p in a.parameters {
-                let column = p.name.range(of: "[].").map { ", one per item of " + p.name[..<$0.lowerBound] } ?? ""
+                let column = ToolSet.column(p.name).map { ", one per item of " + $0.array } ?? ""
                 let type = p.list != nil ? "list" + column : p.kind == .enum ? "one of " + (p.values ?? []).joined(separator: ", ") : p.kind.rawValue
                 s += "  \(p.name) (\(type)\(p.required ? "" : ", optional"))" + (p.description.isEmpty ? "" : ": \(p.description)") + "\n"
             }

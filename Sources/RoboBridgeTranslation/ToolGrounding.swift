@@ -287,13 +287,11 @@ public enum ToolGrounding {
                 guard let param = action.parameter(named: String(decoding: g.calls[c].params[p].name, as: UTF8.self)) else { continue }
                 // A parameter that names a place takes the request's proper names, when it writes any ("What movies
                 // are playing today in Mumbai?": Mumbai, not "today in Mumbai").
-                if param.kind == .string, namesAPlace(param.name, description: param.description) {
+                // A parameter that names a person takes them too, whole.
+                let place = namesAPlace(param.name, description: param.description)
+                if param.kind == .string, place || namesAPerson(param.name) {
                     if names == nil { names = properNames(source.instruction, among: spans) }
-                    g.calls[c].params[p].kind = keeping(names!, in: g.calls[c].params[p].kind)
-                } else if param.kind == .string, namesAPerson(param.name) {
-                    // A person is named whole.
-                    if names == nil { names = properNames(source.instruction, among: spans) }
-                    g.calls[c].params[p].kind = keeping(wholeNames(names!), in: g.calls[c].params[p].kind)
+                    g.calls[c].params[p].kind = keeping(place ? names! : wholeNames(names!), in: g.calls[c].params[p].kind)
                 }
                 // A date or time parameter whose description names its format takes the request's dates in it
                 // ("March 8th, 2023" → "2023-03-08" for "in the format YYYY-MM-DD"): see `WrittenDates`.
@@ -399,7 +397,7 @@ public enum ToolGrounding {
         for var c in calls {
             for k in c.arguments.indices {
                 // The columns of an array of objects keep their items: each column's item i is part of object i.
-                guard case .list(let items) = c.arguments[k].value, !c.arguments[k].name.contains("[].") else { continue }
+                guard case .list(let items) = c.arguments[k].value, ToolSet.column(c.arguments[k].name) == nil else { continue }
                 var kept: [ConfigValue] = []
                 for item in items {
                     let times = kept.filter { $0 == item }.count

@@ -124,6 +124,14 @@ public enum ToolSet {
         return Set((spec["properties"]?.objectValue ?? []).filter { $0.1["default"] == nil }.map(\.0))
     }
 
+    /// What joins an array of objects' name to a field's in a column's name (`stops[].city`).
+    static let columnInfix = "[]."
+
+    /// A column's array and field (`stops[].hotel.stars` → `stops`, `hotel.stars`); nil for any other parameter.
+    public static func column(_ name: String) -> (array: Substring, field: Substring)? {
+        name.range(of: columnInfix).map { (name[..<$0.lowerBound], name[$0.upperBound...]) }
+    }
+
     private static func isArray(_ spec: JSONValue) -> Bool {
         ["array", "tuple", "list"].contains(spec["type"]?.stringValue ?? "")
     }
@@ -138,9 +146,9 @@ public enum ToolSet {
             throw Problem(path: itemPath + ".properties", message: "an array of objects needs the properties its objects take")
         }
         let shape = try listShape(spec, path: path)
-        var fields = try fields(inner, required: needed(items), prefix: name + "[].", path: itemPath + ".properties", skipped: &skipped)
+        var fields = try fields(inner, required: needed(items), prefix: name + columnInfix, path: itemPath + ".properties", skipped: &skipped)
         for (k, f) in fields.enumerated().reversed() where f.list != nil {
-            let problem = Problem(path: itemPath + ".properties." + f.name.dropFirst(name.count + 3), message:
+            let problem = Problem(path: itemPath + ".properties." + (column(f.name)?.field ?? ""), message:
                 "arrays inside an array of objects are not supported; expected fields of type number, integer, string, boolean, object or an enum")
             if f.required { throw problem }
             skipped.append(problem)
@@ -156,7 +164,7 @@ public enum ToolSet {
                                                  requiredWithLead: k > 0 && fieldRequired)
         }
         if let about = spec["description"]?.stringValue, !about.isEmpty {
-            let field = String(lead.dropFirst(name.count + 3))
+            let field = column(lead)?.field ?? ""
             fields[0].description = about + " Each item's \(field)" + (fields[0].description.isEmpty ? "." : ": " + fields[0].description)
         }
         return fields
@@ -222,9 +230,9 @@ public enum ToolSet {
     public static func arguments(of call: ActionCall) -> [(String, JSONValue)] {
         var out: [(String, JSONValue)] = []
         for a in call.arguments {
-            if let columns = a.name.range(of: "[]."), case .list(let items) = a.value {
-                let field = keys(a.name[columns.upperBound...])
-                update(keys(a.name[..<columns.lowerBound]), in: &out) { array in
+            if let (arrayName, fieldName) = column(a.name), case .list(let items) = a.value {
+                let field = keys(fieldName)
+                update(keys(arrayName), in: &out) { array in
                     var objects = array?.arrayValue ?? []
                     for (i, item) in items.enumerated() {
                         if objects.count <= i { objects.append(.object([])) }
