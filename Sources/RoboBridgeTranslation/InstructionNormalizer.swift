@@ -183,11 +183,11 @@ public struct InstructionNormalizer: Sendable {
     /// Stems of known words that carry an inflection ("charging" → "charg").
     private let inflectionStems: Set<String>
 
-    /// The whole lower-case words of a vocabulary (tokens that are a space and four or more letters): a dictionary of
+    /// The whole lower-case words of a vocabulary (tokens that are a space and three or more letters): a dictionary of
     /// the language the model was trained on, for telling a typo from a word.
     public static func words(ofVocabulary tokenBytes: [[UInt8]]) -> Set<String> {
         Set(tokenBytes.compactMap { b in
-            guard b.count >= 5, b[0] == 0x20, b.dropFirst().allSatisfy({ (0x61...0x7A).contains($0) }) else { return nil }
+            guard b.count >= 4, b[0] == 0x20, b.dropFirst().allSatisfy({ (0x61...0x7A).contains($0) }) else { return nil }
             return String(decoding: b.dropFirst(), as: UTF8.self)
         })
     }
@@ -200,8 +200,10 @@ public struct InstructionNormalizer: Sendable {
         // Another inflection of a known word is no typo: "charge" beside "charging" (stem "charg").
         if inflectionStems.contains(where: { word.hasPrefix($0) }) { return word }
         // The nearest of the robot's and world's words; failing one, of the everyday words where the slip is plain.
+        // (A four-letter word that is none of the vocabulary's with a letter left out is plain too: "rase" for raise.
+        // Without a vocabulary to tell, "head" could be "ahead".)
         let near = nearest(word, in: known) { d in d <= (word.count >= 7 ? 2 : 1) }
-            ?? nearest(word, in: everyday) { k, d in d == 1 && (word.count >= 5 || k.count == word.count && k.sorted() == word.sorted()) }
+            ?? nearest(word, in: everyday) { k, d in d == 1 && (word.count >= 5 || k.count == word.count && k.sorted() == word.sorted() || k.count == 5 && !dictionary.isEmpty) }
         return near ?? word
     }
 
@@ -425,6 +427,26 @@ public struct InstructionNormalizer: Sendable {
         return out
     }
 
+    /// The entity a phrase names with one word misspelt, too short for `correct` to tell from a word: "the blu block"
+    /// (blue_block: the other words as the name has them), "the bok" (book: one letter left out of a name's word, where
+    /// the model's vocabulary has no such word).
+    private func misspelled(_ words: [String]) -> String? {
+        var found: String?
+        for (key, name) in phrases where key.count == words.count {
+            let differing = key.indices.filter { key[$0] != words[$0] }
+            guard differing.count == 1, let i = differing.first else { continue }
+            let w = words[i], k = key[i]
+            guard w.count >= 3, w.allSatisfy(\.isLetter), !known.contains(w), !Self.common.contains(w), !everyday.contains(w),
+                  Self.distance(w, k) == 1 else { continue }
+            // A word alone: only a letter left out ("bok" for book), of a word the vocabulary does not have.
+            if key.count == 1, !(w.count == 3 && k.count == 4 && !dictionary.contains(w)) { continue }
+            // Two names as near: neither.
+            if let f = found, f != name { return nil }
+            found = name
+        }
+        return found
+    }
+
     /// Longest match of entity and alias phrases → canonical names ("coffee table" → coffee_table, "lounge" → living_room).
     private func canonicalEntities(_ t: [String]) -> [String] {
         var out: [String] = []
@@ -434,10 +456,13 @@ public struct InstructionNormalizer: Sendable {
             for n in stride(from: min(longestPhrase, t.count - i), through: 1, by: -1) {
                 let words = Array(t[i..<i + n])
                 // A direction word that a world uses as a name ("left" for left_bin) is a direction next to a
-                // number: "10 cm to the left", "left 10 cm".
+                // number: "10 cm to the left", "left 10 cm", "left by 6 cm".
                 if n == 1, LexiconDrafter.opposite[words[0]] != nil,
-                   t[max(0, i - 4)..<i].contains(where: { Self.number($0) != nil }) || (i + 1 < t.count && Self.number(t[i + 1]) != nil) { continue }
-                if let name = phrases[words] ?? phrases[words.map { $0.hasSuffix("s") && $0.count > 3 ? String($0.dropLast()) : $0 }] {
+                   t[max(0, i - 4)..<i].contains(where: { Self.number($0) != nil })
+                    || (i + 1 < t.count && Self.number(t[i + 1]) != nil)
+                    || (i + 2 < t.count && ["by", "about", "around"].contains(t[i + 1]) && Self.number(t[i + 2]) != nil) { continue }
+                if let name = phrases[words] ?? phrases[words.map { $0.hasSuffix("s") && $0.count > 3 ? String($0.dropLast()) : $0 }]
+                    ?? misspelled(words) {
                     out.append(name)
                     i += n
                     matched = true

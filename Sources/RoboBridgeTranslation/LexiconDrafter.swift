@@ -61,7 +61,8 @@ public final class LexiconDrafter: Drafter {
     private let booleanValueWords: Set<String>
     /// The values of the robot's choice parameters ("normal", "fast", "precise").
     private let choiceValues: Set<String>
-    private static let filler: Set<String> = ["the", "a", "an", "please", "now", "can", "could", "you", "would", "kindly", "just", "then", "and", ","]
+    private static let filler: Set<String> = ["the", "a", "an", "please", "now", "can", "could", "you", "would", "kindly", "just", "then", "and", ",",
+                                              "?", "!", "thanks", "thank", "cheers"]
 
     public init(robot: Robot, world: World?, examples: [(instruction: String, plan: [ActionCall])], tokenize: @escaping (String) -> [Int32]) {
         self.robot = robot
@@ -148,7 +149,8 @@ public final class LexiconDrafter: Drafter {
         var best: (Int, [[ActionCall]]) = (3, [])
         for (s, t) in shaped where s.filter({ $0.hasPrefix("<") }) == slots {
             let other = Set(s.filter { !$0.hasPrefix("<") && !Self.prepositions.contains($0) })
-            let d = words.symmetricDifference(other).count
+            // (Forms of one word are one word: "bringing" for "bring".)
+            let d = Set(words.map(Self.stem)).symmetricDifference(Set(other.map(Self.stem))).count
             // A word of another action than the template's — its name's ("return" of return_home) or one
             // only its description has ("descend" of change_altitude against "take off to 10 meters") —
             // rules the template out, when that action could take what the text mentions ("move the keys
@@ -276,13 +278,13 @@ public final class LexiconDrafter: Drafter {
         "speak": ["say", "announce", "utter"],
         "land": ["touch", "touchdown", "alight"],
         "dock": ["charge", "recharge", "plug"],
-        "navigate": ["head", "travel", "proceed", "swing", "visit"],
+        "navigate": ["head", "travel", "proceed", "swing", "visit", "roll"],
         "photo": ["photograph", "snap", "shoot", "capture", "picture", "shot", "snapshot", "pic", "image"],
         "picture": ["photograph", "snap", "shoot", "capture", "photo", "shot", "snapshot", "pic", "image"],
         "hover": ["hang", "linger", "loiter", "stay", "remain"],
         "count": ["tally", "many"],
         "pick": ["grab", "grasp", "collect"],
-        "place": ["put", "deposit", "set"],
+        "place": ["put", "deposit", "set", "drop"],
         "release": ["let", "drop", "open"],
         "takeoff": ["launch", "liftoff", "airborne"],
         "speed": ["pace", "velocity", "faster", "slower"],
@@ -331,10 +333,13 @@ public final class LexiconDrafter: Drafter {
 
     /// Whether nothing in the text points to the robot's actions: no entity, no number, no word of any
     /// action's name or description. Such a request ("play some music") gets "none" as its guide.
-    public func isUnrelated(_ text: String) -> Bool {
+    /// - Parameter unitless: whether a number said without a unit counts as nothing (a whole request: a clause of one
+    ///   number goes on the one before, "rotate by 30, then 60").
+    public func isUnrelated(_ text: String, unitless: Bool = false) -> Bool {
         let (_, entities, numbers) = analyse(text)
-        guard entities.isEmpty, numbers.isEmpty else { return false }
         let tokens = InstructionNormalizer.tokenize(text)
+        // (With `unitless`, a number with no unit says nothing by itself: "what's 15 times 3?" to a rover.)
+        guard entities.isEmpty, numbers.isEmpty || unitless && Self.dimensionsSaid(tokens).isEmpty else { return false }
         let stems = tokens.map(Self.stem)
         // A value of a choice ("go fast") names its action.
         if tokens.contains(where: choiceValues.contains) { return false }
@@ -432,6 +437,12 @@ public final class LexiconDrafter: Drafter {
                 cues[k].positive.formUnion(same)
                 cues[k].negative.formUnion(other)
             }
+            // An axis its description names by letter alone is the robot's frame as ROS has it (REP 103): x forward,
+            // y left, z up.
+            if cues[k].negative.isEmpty, let axis = Self.axes.first(where: { cues[k].positive.contains($0.letter) }) {
+                cues[k].positive.formUnion(axis.positive)
+                cues[k].negative.formUnion(axis.negative)
+            }
             // Units and single letters that every parameter has are no cue; a unit of one parameter alone is.
             cues[k].positive.subtract(["cm", "m", "mm", "deg", "s", "offset", "along", "by"])
         }
@@ -463,6 +474,13 @@ public final class LexiconDrafter: Drafter {
         }
         return out
     }
+
+    /// The axes of a robot's frame (REP 103), with the words of their positive and negative directions.
+    static let axes: [(letter: String, positive: Set<String>, negative: Set<String>)] = [
+        ("x", ["forward", "forwards", "ahead"], ["backward", "backwards", "back"]),
+        ("y", ["left", "leftward", "leftwards"], ["right", "rightward", "rightwards"]),
+        ("z", ["up", "upward", "upwards", "lift", "raise", "higher"], ["down", "downward", "downwards", "lower"]),
+    ]
 
     /// A direction a parameter's description may name, its everyday words, and the words of its opposite.
     static let directionWords: [(String, Set<String>, Set<String>)] = [
@@ -581,6 +599,13 @@ public final class LexiconDrafter: Drafter {
                     rest = Array(rest[..<end])
                 }
                 rest = rest.filter { !$0.allSatisfy(\.isPunctuation) }
+                // A thing's name comes after the verb's particle ("tally up the blocks"), a limit another parameter
+                // took ("count up to 8 blocks") and a quantifier ("count all the parts").
+                if robot.kind != "tools", !VerbatimText.holdsSpeech(action, p) {
+                    if rest.count > 1, ["up", "out", "down", "off", "over"].contains(rest[0]) { rest.removeFirst() }
+                    if rest.count > 2, rest[0] == "to", InstructionNormalizer.number(rest[1]) != nil { rest.removeFirst(2) }
+                    if rest.count > 1, ["all", "every", "each"].contains(rest[0]) { rest.removeFirst() }
+                }
                 if let first = rest.first, ["of", "that", "to", "saying"].contains(first) { rest.removeFirst() }
                 if !rest.isEmpty { call.arguments.append(.init(p.name, .string(rest.joined(separator: " ").replacingOccurrences(of: "_", with: " ")))) }
             }
@@ -650,8 +675,12 @@ public final class LexiconDrafter: Drafter {
         let clauses = Self.clauses(instruction).map(Self.withoutAsking).filter { c in
             robot.kind == "tools" || !isUnrelated(c) && !(Self.tells(c) && !mentionsAnything(c))
         }
-        if out.isEmpty, clauses.count <= 1 { out = fromNearTemplates(instruction) }
-        if clauses.count <= 1, out.isEmpty { out += actionWordReadings(instruction) }
+        // A request said around words that ask for nothing ("I'm heading out soon - would you be a dear and bring the
+        // keys to the hallway?") is read in its one clause that asks.
+        let focus = clauses.count == 1 && robot.kind != "tools" ? clauses[0] : instruction
+        if out.isEmpty, focus != instruction { out = fromTemplates(focus) }
+        if out.isEmpty, clauses.count <= 1 { out = fromNearTemplates(focus) }
+        if clauses.count <= 1, out.isEmpty { out += actionWordReadings(focus) }
         if clauses.count > 1 {
             var plan: [ActionCall] = []
             var previous: String?

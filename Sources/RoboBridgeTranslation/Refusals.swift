@@ -85,7 +85,7 @@ public struct Refusals {
             let next = Array(words[(i + 1)...].prefix(3))
             // A light use of the verb: "bring it down", "grab a shot of", "take a picture": another kind the robot has.
             if next.count >= 2, ["it", "yourself", "her", "him", "them"].contains(next[0]),
-               ["down", "up", "back", "over", "around", "lower", "higher", "home"].contains(next[1]) { continue }
+               ["down", "up", "back", "over", "around", "lower", "higher", "home", "in"].contains(next[1]) { continue }
             if next.contains(where: { n in Self.capabilityVerbs.contains { capabilities.contains($0.0) && $0.1.contains(n) } }) { continue }
             // A word of something the world names, said as its name ("the screw box", "the water bottle"), is no verb.
             if entityNames.contains(where: { name in
@@ -135,8 +135,10 @@ public struct Refusals {
         let slots = words.indices.filter { Self.determiners.contains(words[$0]) }
         let ordered = slots.filter { $0 > 0 && Self.prepositions.contains(words[$0 - 1]) } + slots.filter { $0 == 0 || !Self.prepositions.contains(words[$0 - 1]) }
         for i in ordered {
-            let phrase = Array(words[(i + 1)...].prefix { $0.allSatisfy(\.isLetter) && !Self.english.contains($0) }.prefix(3))
+            var phrase = Array(words[(i + 1)...].prefix { $0.allSatisfy(\.isLetter) && !Self.english.contains($0) }.prefix(3))
             guard !phrase.isEmpty else { continue }
+            // With the noun of a place that ends its name ("the parking lot", "the storage room").
+            if i + 1 + phrase.count < words.count, Self.placeNouns.contains(words[i + 1 + phrase.count]) { phrase.append(words[i + 1 + phrase.count]) }
             let unknown = phrase.filter { !isKnown($0, planWords: planWords) }
             guard !unknown.isEmpty else { continue }
             // A phrase with a whole entity of the world in it names that entity ("the bathroom instead"); a part of
@@ -231,6 +233,9 @@ public struct Refusals {
 
     static func singular(_ w: String) -> String { w.hasSuffix("s") && w.count > 3 ? String(w.dropLast()) : w }
 
+    /// Nouns that end a place's name ("parking lot", "laundry room") and are plain English alone.
+    static let placeNouns: Set<String> = ["lot", "room", "area", "spot", "place", "side", "corner", "yard", "field", "station"]
+
     /// Verbs whose object is a thing to move: it must be one the world has.
     static let handlingVerbs: Set<String> = ["put", "place", "drop", "throw", "toss", "hand", "deliver", "move", "take"]
 
@@ -262,5 +267,8 @@ public struct Refusals {
         "convenience", "behalf", "leisure", "pace", "discretion", "earliest", "instead", "actually", "anyway", "already",
         "still", "soon", "later", "last", "position", "pose", "location", "direction", "distance", "height", "usual",
         "minus", "plus", "negative", "positive",
+        // Directions: how to move, not what to.
+        "forward", "forwards", "backward", "backwards", "ahead", "sideways", "upward", "upwards", "downward", "downwards",
+        "clockwise", "counterclockwise", "anticlockwise", "higher", "lower", "further", "farther",
     ]
 }

@@ -417,7 +417,7 @@ public final class Translator {
             return [ActionCall(twin.name, first.arguments)] + plan.dropFirst()
         }
         // A request with nothing of the robot in it is guided to "none" (measured on the corpus: see README).
-        if parsed.isEmpty, guidesUnrelatedToNone, lexicon.isUnrelated(normalized) { parsed = [[]] }
+        if parsed.isEmpty, guidesUnrelatedToNone, lexicon.isUnrelated(normalized, unitless: !isToolSet) { parsed = [[]] }
         timing.prepareMs = monotonicMilliseconds() - start
         let decoder = ConstrainedDecoder(masks: grammarMasks, tokenBytes: tokenBytes, maxTokens: maxTokens, batchCapacity: Self.batchLimit)
         var spec: Speculation?

@@ -57,6 +57,45 @@ struct AxisBindingTests {
         #expect(parse("move the gripper by 1, 2 and 3 cm") == ["move_gripper(dx_cm=1, dy_cm=2, dz_cm=3)"])
     }
 
+    @Test func aFrameNamedByLettersIsTheRobotsAsROSHasIt() throws {
+        let (arm, bench) = try load("arm", "workbench")
+        let normalizer = InstructionNormalizer(robot: arm, world: bench)
+        let lexicon = LexiconDrafter(robot: arm, world: bench, examples: []) { _ in [] }
+        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        // dx_cm and dy_cm say only "along x", "along y": x forward, y left (REP 103).
+        #expect(parse("nudge the gripper 4 cm forward") == ["move_gripper(dx_cm=4, dy_cm=0, dz_cm=0)"])
+        #expect(parse("move the gripper backwards 3 cm") == ["move_gripper(dx_cm=-3, dy_cm=0, dz_cm=0)"])
+        #expect(parse("slide the gripper 20 mm to the right") == ["move_gripper(dx_cm=0, dy_cm=-2, dz_cm=0)"])
+        #expect(parse("move the gripper left by 6 cm") == ["move_gripper(dx_cm=0, dy_cm=6, dz_cm=0)"])
+    }
+
+    @Test func aThingsNameFollowsTheVerbsParticleAndLimit() throws {
+        let (arm, bench) = try load("arm", "workbench")
+        let normalizer = InstructionNormalizer(robot: arm, world: bench)
+        let lexicon = LexiconDrafter(robot: arm, world: bench, examples: []) { _ in [] }
+        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        // (The lexicon reads the normalized words: "gears" is the world's green_gear. `VerbatimText` gives the
+        // request's own words back.)
+        #expect(parse("count up the gears") == ["count_parts(kind=\"the green gear\", max=20)"])
+        #expect(parse("count up to 6 washers") == ["count_parts(kind=\"washers\", max=6)"])
+        #expect(parse("count all washers") == ["count_parts(kind=\"washers\", max=20)"])
+    }
+
+    @Test func aRequestIsReadInItsOneClauseThatAsks() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let normalizer = InstructionNormalizer(robot: rover, world: world)
+        let bank = ExampleBank(robot: rover, world: world, normalizer: normalizer)
+        let lexicon = LexiconDrafter(robot: rover, world: world, examples: bank.plans(for: rover)) { _ in [] }
+        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        let fetch = "navigate_to(target=\"kitchen_counter\")\npick(object=\"apple\")\nnavigate_to(target=\"bedroom\")\nplace(target=\"bedroom\")"
+        // Said around words that ask for nothing, with thanks, or with the verb in another form.
+        #expect(parse("we're about to eat - would you be so kind and bring the apple to the bedroom?") == [fetch])
+        #expect(parse("bring the apple to the bedroom? thank you!") == [fetch])
+        #expect(parse("could you be bringing the apple to the bedroom") == [fetch])
+        // A verb of rolling wheels goes to a place.
+        #expect(parse("roll over to the hallway") == ["navigate_to(target=\"hallway\")"])
+    }
+
     @Test func wordsOfAskingAndClausesNamingNothingAreLeftOut() throws {
         let (rover, world) = try load("rover", "apartment")
         let normalizer = InstructionNormalizer(robot: rover, world: world)

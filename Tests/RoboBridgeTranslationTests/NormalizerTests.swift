@@ -21,6 +21,22 @@ struct NormalizerTests {
         #expect(n.normalize("head over to the bedrom") == "head over to the bedroom")
     }
 
+    @Test func shortMisspeltNamesAreTheWorldsEntities() throws {
+        let (arm, bench) = try load("arm", "workbench")
+        // (" blu" is a token of the vocabulary, as part of longer words: alone it cannot tell.)
+        let a = InstructionNormalizer(robot: arm, world: bench, dictionary: ["blu", "blue", "block", "red", "the", "put"])
+        // One word of a name misspelt, the others as the name has them.
+        #expect(a.normalize("put the blu block in the lft bin") == "put the blue_block in the left_bin")
+        #expect(a.normalize("put the rad block on the tray") == "put the red_block on the tray")
+        // Not when the other words differ too.
+        #expect(a.normalize("put the rad box on the tray") == "put the rad box on the tray")
+        let (rover, world) = try load("rover", "apartment")
+        let r = InstructionNormalizer(robot: rover, world: world, dictionary: ["book", "keys", "key", "bring"])
+        // A letter left out of a name's word the vocabulary does not have ("bok"); a real word stays ("key" is no "keys").
+        #expect(r.normalize("bring the bok") == "bring the book")
+        #expect(r.normalize("bring the key") == "bring the key")
+    }
+
     @Test func convertsTimeForTheDrone() throws {
         let (drone, world) = try load("drone", "farm")
         let n = InstructionNormalizer(robot: drone, world: world)

@@ -21,6 +21,13 @@ struct RefusalTests {
             == "there is no place called \"vineyard\" here")
     }
 
+    @Test func directionsAreNoThingsAndAPlacesNounEndsItsName() throws {
+        // "forward" is how the gripper moves, not an object called "gripper forward".
+        #expect(try reason(arm.0, arm.1, "move the gripper forward 5 cm", [ActionCall("move_gripper", [.init("dx_cm", .number(5))])]) == nil)
+        #expect(try reason(arm.0, arm.1, "push the gripper sideways 2 cm", [ActionCall("move_gripper", [.init("dy_cm", .number(2))])]) == nil)
+        #expect(try reason(drone.0, drone.1, "land in the parking lot", [ActionCall("land")]) == "there is no place called \"parking lot\" here")
+    }
+
     @Test func anObjectTheModelReplacedIsNamed() throws {
         // The plan names an object the instruction never mentions: the model put it in the unknown one's place.
         #expect(try reason(rover.0, rover.1, "grab the purple vase", [ActionCall("pick", [.init("object", .string("blue_mug"))])])
