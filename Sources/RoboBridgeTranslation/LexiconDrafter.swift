@@ -647,6 +647,9 @@ public final class LexiconDrafter: Drafter {
                 out.insert("angle")
             } else if ["s", "sec", "secs", "second", "seconds", "ms", "min", "mins", "minute", "minutes"].contains(u) {
                 out.insert("duration")
+            } else if ["am", "pm", "a.m", "p.m", "o'clock", "oclock"].contains(u) {
+                // A time of day: no robot parameter's unit says one.
+                out.insert("time of day")
             }
         }
         return out

@@ -159,11 +159,25 @@ struct References: Sendable {
                     continue
                 }
             }
-            // "<color> <vague noun>" → the one object of that color.
-            if let objects = colors[t[i]], objects.count == 1, let noun = at(i + 1), Self.vagueNouns.contains(noun), !nameWords.contains(noun) {
-                out.append(objects[0])
-                i += 2
-                continue
+            // "<color> <vague noun>" → the one object of that color; of several, the one where the words after say it
+            // lies ("the black thing on the coffee_table", "the black one in the bedroom": the place is then said).
+            if let objects = colors[t[i]], let noun = at(i + 1), Self.vagueNouns.contains(noun), !nameWords.contains(noun) {
+                if objects.count == 1 {
+                    out.append(objects[0])
+                    i += 2
+                    continue
+                }
+                var k = i + 2
+                if let p = at(k), ["on", "in", "from", "off", "at"].contains(p) {
+                    k += 1
+                    if at(k) == "the" { k += 1 }
+                    let here = at(k).map { w in objects.filter { supports[$0] == w || rooms[$0] != nil && (rooms[$0] == w || roomPlaces[rooms[$0]!] == w) } } ?? []
+                    if here.count == 1 {
+                        out.append(here[0])
+                        i = k + 1
+                        continue
+                    }
+                }
             }
             // "room with (the) X", "room where (the) X is|are" → X's room.
             if t[i] == "room", let (x, next) = thing(after: i + 1, t, joiners: ["with", "where", "containing", "that has"]),

@@ -162,6 +162,13 @@ struct ReferenceTests {
         #expect(n.normalize("pick up the purple thing") == "pick up the purple thing")
         #expect(n.normalize("bring the blue mug") == "bring the blue_mug")
         #expect(n.normalize("go to the room with the garage") == "go to the room with the garage")
+        // Of several (tv_remote, phone), the one where the request says it lies; where none or both lie, as written.
+        // (A vocabulary tells "black" from a typo of "back".)
+        let v = InstructionNormalizer(robot: rover, world: world, dictionary: ["black", "thing", "fetch", "grab"])
+        #expect(v.normalize("fetch the black thing from the nightstand") == "fetch the phone")
+        #expect(v.normalize("grab the black one in the living room") == "grab the tv_remote")
+        #expect(v.normalize("grab the red thing on the counter") == "grab the red thing on the kitchen_counter")
+        #expect(v.normalize("grab the black thing on the dining table") == "grab the black thing on the dining_table")
     }
 
     /// An entity named by the words of its description ("home_pad: The landing pad by the house.").
