@@ -47,7 +47,8 @@ public struct StopWordMatcher: Sendable {
     }
 
     /// Words said before a command that are not one ("whoa, don't move").
-    private static let interjections: Set<String> = ["whoa", "woah", "hey", "oh", "oops", "ok", "okay", "wait", "no", "quick"]
+    private static let interjections: Set<String> = ["whoa", "woah", "hey", "oh", "oops", "ok", "okay", "wait", "no", "quick",
+                                                               "um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm"]
 
     static func normalize(_ s: String) -> String {
         let kept = s.lowercased().unicodeScalars.map { $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "'" || $0 == "-" ? Character($0) : " " }

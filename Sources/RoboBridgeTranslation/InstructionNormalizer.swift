@@ -26,10 +26,13 @@ public struct InstructionNormalizer: Sendable {
     /// The verb of the robot's speech action ("say"), if it has one: an action of a text parameter named by a word of
     /// speaking.
     private let speechVerb: String?
+    /// Whether the robot is a tool set (its numbers are bound from the request as written: no rewriting of fractions).
+    private let isToolSet: Bool
 
     /// - Parameter dictionary: real words, lower-case, that are never corrected (see `words(ofVocabulary:)`).
     public init(robot: Robot, world: World?, dictionary: Set<String> = []) {
         self.dictionary = dictionary
+        isToolSet = robot.kind == "tools"
         var phrases: [[String]: String] = [:]
         var known = Set<String>()
         func words(_ s: String) -> [String] {
@@ -95,7 +98,7 @@ public struct InstructionNormalizer: Sendable {
     }
 
     public func normalize(_ instruction: String) -> String {
-        var tokens = Self.tokenize(instruction)
+        var tokens = Self.tokenize(isToolSet ? instruction : Self.fractionsAsDecimals(instruction))
         // A capitalized word after the first is a proper name ("fly to Rome"): never corrected.
         let names = Set(instruction.split(whereSeparator: { !$0.isLetter }).dropFirst()
             .filter { $0.first?.isUppercase == true && $0.dropFirst().allSatisfy(\.isLowercase) }.map { $0.lowercased() })
@@ -112,6 +115,26 @@ public struct InstructionNormalizer: Sendable {
             tokens = references.withoutOwnPlace(tokens)
         }
         return tokens.joined(separator: " ").replacingSpaceBeforePunctuation()
+    }
+
+    /// "1/2 m", "3/4 of a turn": a fraction of a small denominator as the decimal it is ("1/2" → "0.5").
+    static func fractionsAsDecimals(_ s: String) -> String {
+        guard s.contains("/") else { return s }
+        let c = Array(s)
+        var out = "", i = 0
+        while i < c.count {
+            // digits "/" digit, not inside a longer run of digits and slashes (a date: "12/25", "1/2/2024").
+            if c[i].isNumber, i == 0 || !(c[i - 1].isNumber || c[i - 1] == "/" || c[i - 1] == "."), i + 2 < c.count, c[i + 1] == "/",
+               let d = c[i + 2].wholeNumberValue, (2...4).contains(d), i + 3 == c.count || !(c[i + 3].isNumber || c[i + 3] == "/"),
+               let n = c[i].wholeNumberValue, n < d {
+                out += format(Double(n) / Double(d))
+                i += 3
+                continue
+            }
+            out.append(c[i])
+            i += 1
+        }
+        return out
     }
 
     /// "tell everyone (that) X", "let everybody know (that) X" → "say X": words for all who hear, not for the one
@@ -269,12 +292,16 @@ public struct InstructionNormalizer: Sendable {
     /// Number words → digits: "ninety" → 90, "forty five" → 45, "one hundred and eighty" → 180,
     /// "half a" / "half" → 0.5, "a quarter" → 0.25, "one and a half" → 1.5, "a meter" → "1 meter".
     static func numbers(_ words: [String]) -> [String] {
-        // "twenty-five" arrives joined ("twentyfive"): the tens and the units apart again.
-        let t = words.flatMap { w -> [String] in
+        // "twenty-five" arrives joined ("twentyfive"): the tens and the units apart again; so do a number and its unit
+        // ("2.0m", "7.5m", "20cm").
+        var t = words.flatMap { w -> [String] in
+            if let split = gluedUnit(w) { return split }
             guard let ten = tens.keys.first(where: { w.hasPrefix($0) && w.count > $0.count }),
                   let u = units[String(w.dropFirst(ten.count))], u > 0, u < 10 else { return [w] }
             return [ten, String(w.dropFirst(ten.count))]
         }
+        // "a hundred" is one hundred.
+        for k in t.indices.dropLast() where t[k] == "a" && t[k + 1] == "hundred" { t[k] = "one" }
         var out: [String] = []
         var i = 0
         func value(at j: Int) -> (Double, Int)? {
@@ -308,10 +335,20 @@ public struct InstructionNormalizer: Sendable {
             if t[i] == "half", i + 1 < t.count, t[i + 1] == "a" || t[i + 1] == "an" { out.append("0.5"); i += 2; continue }
             if t[i] == "half" { out.append("0.5"); i += 1; continue }
             if t[i] == "a", i + 1 < t.count, t[i + 1] == "quarter" { out.append("0.25"); i += 2; continue }
-            // "a meter", "an hour", "a full minute", "a whole turn": one of the unit.
+            // "metres a second", "km an hour": per.
+            if t[i] == "a" || t[i] == "an", i > 0, i + 1 < t.count, Self.lengthWords.contains(t[i - 1]), ["second", "hour", "minute"].contains(t[i + 1]) {
+                out.append("per"); i += 1; continue
+            }
+            // "a meter", "an hour", "a full minute", "a whole turn": one of the unit ("a metre and a half": one and a half).
             if t[i] == "a" || t[i] == "an", i + 1 < t.count {
                 let whole = ["full", "whole", "single"].contains(t[i + 1]) ? 1 : 0
-                if i + 1 + whole < t.count, Self.singleUnits.contains(t[i + 1 + whole]) { out.append("1"); i += 1 + whole; continue }
+                let u = i + 1 + whole
+                if u < t.count, Self.singleUnits.contains(t[u]) {
+                    if u + 3 < t.count, t[(u + 1)...(u + 3)].elementsEqual(["and", "a", "half"]) {
+                        out += ["1.5", t[u]]; i = u + 4; continue
+                    }
+                    out.append("1"); i += 1 + whole; continue
+                }
             }
             // "the blue one", "that one": a thing, not a number.
             if t[i] == "one", i > 0, Self.beforeOneAsThing.contains(t[i - 1]),
@@ -322,6 +359,10 @@ public struct InstructionNormalizer: Sendable {
                 var v = v
                 var k = i + n
                 if k + 2 < t.count, t[k] == "and", t[k + 1] == "a", t[k + 2] == "half" { v += 0.5; k += 3 }
+                // "two metres and a half".
+                if k + 3 < t.count, Self.singleUnits.contains(Self.singularUnit(t[k])), t[(k + 1)...(k + 3)].elementsEqual(["and", "a", "half"]) {
+                    out += [format(v + 0.5), t[k]]; i = k + 4; continue
+                }
                 out.append(format(v))
                 i = k
                 continue
@@ -342,6 +383,20 @@ public struct InstructionNormalizer: Sendable {
         "slow": ["slowly", "slower", "slow down"],
         "normal": ["regular", "default", "standard", "usual", "ordinary"],
     ]
+
+    /// A number glued to its unit ("2.0m", "20cm", "30s"), apart; nil for any other word.
+    static func gluedUnit(_ w: String) -> [String]? {
+        guard let first = w.first, first.isNumber, let split = w.firstIndex(where: { $0.isLetter }) else { return nil }
+        let n = String(w[..<split]), u = String(w[split...])
+        guard number(n) != nil, gluable.contains(u) else { return nil }
+        return [n, u]
+    }
+    private static let gluable: Set<String> = ["m", "cm", "mm", "km", "ft", "s", "sec", "secs", "ms", "min", "mins", "h", "hr", "hrs",
+                                               "deg", "degs", "mps", "kph", "kmh", "mph", "meter", "meters", "metre", "metres", "seconds"]
+    /// Words of lengths that "a second", "an hour" make a speed of.
+    static let lengthWords: Set<String> = ["m", "meter", "meters", "metre", "metres", "km", "kilometer", "kilometers", "kilometre",
+                                           "kilometres", "feet", "foot", "ft", "mile", "miles", "cm", "centimetres", "centimeters"]
+    static func singularUnit(_ w: String) -> String { w == "feet" ? "foot" : w == "inches" ? "inch" : w.hasSuffix("s") ? String(w.dropLast()) : w }
 
     /// Units "a"/"an" counts one of.
     static let singleUnits: Set<String> = ["meter", "metre", "centimeter", "centimetre", "millimeter", "millimetre", "foot", "inch",

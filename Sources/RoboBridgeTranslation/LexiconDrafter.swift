@@ -147,6 +147,7 @@ public final class LexiconDrafter: Drafter {
         let slots = shape.filter { $0.hasPrefix("<") }
         let words = Set(shape.filter { !$0.hasPrefix("<") && !Self.prepositions.contains($0) })
         var best: (Int, [[ActionCall]]) = (3, [])
+        var votes: [[ActionCall]: Int] = [:]
         for (s, t) in shaped where s.filter({ $0.hasPrefix("<") }) == slots {
             let other = Set(s.filter { !$0.hasPrefix("<") && !Self.prepositions.contains($0) })
             // (Forms of one word are one word: "bringing" for "bring".)
@@ -175,9 +176,15 @@ public final class LexiconDrafter: Drafter {
             if !words.symmetricDifference(other).map(Self.stem).allSatisfy({ !booleanValueWords.contains($0) }) { continue }
             if !words.symmetricDifference(other).isDisjoint(with: choiceValues) { continue }
             guard d <= best.0, let plan = instantiate(t, entities: entities, numbers: numbers) else { continue }
-            if d < best.0 { best = (d, [plan]) } else if !best.1.contains(plan) { best.1.append(plan) }
+            if d < best.0 { best = (d, [plan]); votes = [plan: 1] } else { if !best.1.contains(plan) { best.1.append(plan) }; votes[plan, default: 0] += 1 }
         }
-        return best.1.count == 1 ? best.1 : []
+        // Between plans one word away, the one more templates give ("kitchen please": "go to the kitchen" and "navigate to
+        // the kitchen" against "place the kitchen"). (Further away, a tie says nothing: "order a pizza" is as far from
+        // "dock" as from "stop".)
+        guard best.0 <= 1 else { return best.1.count == 1 ? best.1 : [] }
+        let most = votes.values.max() ?? 0
+        let leaders = best.1.filter { votes[$0] == most }
+        return leaders.count == 1 ? leaders : []
     }
 
     /// The templates learnt, for tests and diagnostics.
@@ -708,8 +715,10 @@ public final class LexiconDrafter: Drafter {
                 if said != c { fragments = true }
                 // One that reads as nothing and names nothing may be half of one request with the next ("slow down a
                 // little, to 0.4 m s", "take off and climb to 5 m").
+                // (Or the direction of the next: "scoot back a little, like 0.2 m".)
                 if said == nil, robotClauses, k < clauses.count, !mentionsAnything(c),
-                   reading(clauses[k]) == nil || Self.sameCall(reading(c + " , " + clauses[k]), reading(clauses[k])) {
+                   reading(clauses[k]) == nil || Self.sameCall(reading(c + " , " + clauses[k]), reading(clauses[k]))
+                    || reading(c + " , " + clauses[k]).map { $0.map(\.name) } == reading(clauses[k]).map { $0.map(\.name) } {
                     let joined = c + " , " + clauses[k]
                     if reading(joined) != nil { said = joined; k += 1 }
                 }
@@ -722,6 +731,10 @@ public final class LexiconDrafter: Drafter {
                     previous = p + " , " + c
                     continue
                 }
+                // One that tells, or of many words, that reads as nothing before the request is what led to it ("so my
+                // sister is coming over later and she always loses her keys, ..., take the keys ...").
+                if said == nil, robotClauses, k < clauses.count, plan.isEmpty,
+                   Self.tells(c) || InstructionNormalizer.tokenize(c).filter({ !Self.filler.contains($0) }).count >= 5 { continue }
                 guard let said, let part = reading(said) else { plan = []; break }
                 plan += part
                 previous = said
@@ -793,7 +806,7 @@ public final class LexiconDrafter: Drafter {
         while true {
             if let opener = askingOpeners.first(where: { o in words.count > o.count && zip(words, o).allSatisfy { $0.lowercased() == $1 } }) {
                 words.removeFirst(opener.count)
-            } else if words.count > 1, ["so", "and", "also", "but", "ok", "okay", "well"].contains(words[0].lowercased()) {
+            } else if words.count > 1, ["so", "and", "also", "but", "ok", "okay", "well", "alright", "anyway", "um", "uh", "er"].contains(words[0].lowercased()) {
                 words.removeFirst()
             } else if let i = words.prefix(9).indices.dropLast().first(where: { words[$0].lowercased() == "you" && Self.askingAfterYou.contains(words[$0 + 1].lowercased()) }),
                       i + 2 < words.count, words[..<i].allSatisfy({ w in w.allSatisfy { $0.isLetter || $0 == "'" } }) {
@@ -811,7 +824,8 @@ public final class LexiconDrafter: Drafter {
     static func clauses(_ text: String) -> [String] {
         var out: [String] = [], current: [String] = []
         for w in InstructionNormalizer.tokenize(text) {
-            if ["and", "then", ",", ";", "after", "afterwards", "finally", "lastly"].contains(w) {
+            // (And where speech falters: "fly to the pond uh hover there".)
+            if ["and", "then", ",", ";", "after", "afterwards", "finally", "lastly", "uh", "um", "umm", "uhh", "er", "erm"].contains(w) {
                 if !current.isEmpty { out.append(current.joined(separator: " ")); current = [] }
             } else {
                 current.append(w)

@@ -19,6 +19,8 @@ public struct Refusals {
     /// A head noun of the world's entity names and aliases ("bin" of left_bin, right_bin) → the words each entity
     /// with that head is called or described by (its name, aliases, color, description).
     private let headWords: [String: [Set<String>]]
+    /// Object → the place or surface it lies on.
+    private let supportOf: [String: String]
 
     public init(robot: Robot, world: World?) {
         robotId = robot.id
@@ -62,6 +64,9 @@ public struct Refusals {
             }
         }
         headWords = heads
+        supportOf = Dictionary((world?.objects ?? []).compactMap { o -> (String, String)? in
+            if case .on(let s) = o.location { (o.name, s) } else { nil }
+        }, uniquingKeysWith: { a, _ in a })
         entityNames = (Array(classes.keys) + (world.map { Array($0.aliases.keys) } ?? [])).map { $0.split(separator: "_").map(String.init) }
         capabilities = Set(Self.capabilityVerbs.compactMap { group, verbs in verbs.contains { robotWords.contains(Self.stem($0)) } ? group : nil })
     }
@@ -126,13 +131,16 @@ public struct Refusals {
             if case .string(let s) = a.value, classOf[s] != nil { s.split(separator: "_").map(String.init) } else { [] }
         })
         let text = calls.flatMap { $0.arguments.compactMap { a -> String? in if case .string(let s) = a.value { s.lowercased() } else { nil } } }
-        // Entity arguments the instruction never names: the model put something else in their place.
+        // Entity arguments the instruction never names: the model put something else in their place. (Where a named
+        // object lies is named with it: the drive there comes before the pick.)
+        let supportsNamed = Set(normalizedWords.compactMap { supportOf[$0] })
         let substituted = calls.flatMap(\.arguments).contains { a in
-            guard case .string(let s) = a.value, classOf[s] != nil else { return false }
+            guard case .string(let s) = a.value, classOf[s] != nil, !supportsNamed.contains(s) else { return false }
             return !normalizedWords.contains(s) && !s.split(separator: "_").allSatisfy { normalizedWords.contains(String($0)) }
         }
         // Phrases after a preposition first ("fly to the city" names the city, not "your rules").
-        let slots = words.indices.filter { Self.determiners.contains(words[$0]) }
+        // ("after that", "before this": a time, not a thing.)
+        let slots = words.indices.filter { Self.determiners.contains(words[$0]) && !(["that", "this"].contains(words[$0]) && $0 > 0 && ["after", "before", "like", "than"].contains(words[$0 - 1])) }
         let ordered = slots.filter { $0 > 0 && Self.prepositions.contains(words[$0 - 1]) } + slots.filter { $0 == 0 || !Self.prepositions.contains(words[$0 - 1]) }
         for i in ordered {
             var phrase = Array(words[(i + 1)...].prefix { $0.allSatisfy(\.isLetter) && !Self.english.contains($0) }.prefix(3))
@@ -175,7 +183,8 @@ public struct Refusals {
         return s.count >= 5 && known.contains { abs($0.count - s.count) <= 1 && Self.withinOneEdit($0, s) }
     }
 
-    static func stem(_ w: String) -> String { LexiconDrafter.stem(w) }
+    /// (A past participle keeps its ending: the arm "bolted to a workbench" knows no "bolt".)
+    static func stem(_ w: String) -> String { w.hasSuffix("ed") ? w : LexiconDrafter.stem(w) }
 
     static func withinOneEdit(_ a: String, _ b: String) -> Bool {
         let x = Array(a), y = Array(b)

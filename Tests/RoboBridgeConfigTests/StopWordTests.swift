@@ -23,6 +23,9 @@ struct StopWordTests {
         #expect(m.matches("abort the flight"))
         #expect(m.matches("freeze, something is caught in the gripper"))
         #expect(m.matches("whoa, don't move"))
+        // Hesitation before it, as speech-to-text writes it.
+        #expect(m.matches("um stop"))
+        #expect(m.matches("uh, halt"))
         #expect(m.matches("Stop! The cat is under you."))
         #expect(StopWordMatcher(["emergency stop"]).matches("emergency stop - my hand is in the way"))
         #expect(!StopWordMatcher(["e-stop"]).matches("e-stop test tomorrow"))

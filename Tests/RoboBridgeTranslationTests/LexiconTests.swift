@@ -92,6 +92,11 @@ struct AxisBindingTests {
         #expect(parse("we're about to eat - would you be so kind and bring the apple to the bedroom?") == [fetch])
         #expect(parse("bring the apple to the bedroom? thank you!") == [fetch])
         #expect(parse("could you be bringing the apple to the bedroom") == [fetch])
+        // What led to the request, said first; hesitation between two requests.
+        #expect(parse("so my uncle visited yesterday and he left the apple out, anyway, bring the apple to the bedroom") == [fetch])
+        #expect(parse("okay so go to the kitchen uh then go to the bedroom") == ["navigate_to(target=\"kitchen\")\nnavigate_to(target=\"bedroom\")"])
+        // A clause that says the direction of the next ("back up a bit, like 0.3 m").
+        #expect(parse("scoot back a little, like 30 cm") == ["move(distance_m=-0.3)"])
         // A verb of rolling wheels goes to a place.
         #expect(parse("roll over to the hallway") == ["navigate_to(target=\"hallway\")"])
     }

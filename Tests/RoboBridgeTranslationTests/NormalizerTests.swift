@@ -37,6 +37,21 @@ struct NormalizerTests {
         #expect(r.normalize("bring the key") == "bring the key")
     }
 
+    @Test func numbersAsPeopleWriteThem() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let n = InstructionNormalizer(robot: rover, world: world)
+        #expect(n.normalize("go forward 2.0m") == "go forward 2.0 m")
+        #expect(n.normalize("drive 150cm ahead") == "drive 1.5 m ahead")
+        #expect(n.normalize("back up 1/2 m") == "back up 0.5 m")
+        #expect(n.normalize("move forward a metre and a half") == "move forward 1.5 metre")
+        #expect(n.normalize("move forward two metres and a half") == "move forward 2.5 metres")
+        #expect(n.normalize("slow to 0.4 metres a second") == "slow to 0.4 metres per second")
+        // A date or a longer run of digits and slashes is no fraction.
+        #expect(n.normalize("say it is 12/25") == "say it is 12 25")
+        let (drone, farm) = try load("drone", "farm")
+        #expect(InstructionNormalizer(robot: drone, world: farm).normalize("climb to a hundred metres") == "climb to 100 metres")
+    }
+
     @Test func convertsTimeForTheDrone() throws {
         let (drone, world) = try load("drone", "farm")
         let n = InstructionNormalizer(robot: drone, world: world)
