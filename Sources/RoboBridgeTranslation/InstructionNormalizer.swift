@@ -110,7 +110,7 @@ public struct InstructionNormalizer: Sendable {
         tokens = canonicalEntities(tokens)
         if let speechVerb { tokens = Self.tellingEveryone(tokens, verb: speechVerb) }
         if let references {
-            tokens = references.resolve(tokens)
+            tokens = references.inItsRoom(references.resolve(tokens))
             tokens = references.placement(tokens) ?? tokens
             tokens = references.withoutOwnPlace(tokens)
         }

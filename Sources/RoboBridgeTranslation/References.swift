@@ -137,6 +137,30 @@ struct References: Sendable {
     static let placementWords: Set<String> = ["should", "belongs", "belong", "goes", "were", "was", "be", "must", "needs", "need", "to",
                                               "ought", "is", "are", "supposed", "really"]
 
+    /// A name said by its head noun with the room it is in, where the one the head noun stands for is elsewhere ("the
+    /// table in the living_room", the world's "table" being the dining_table in the kitchen): the one entity with that
+    /// head noun in that room, the room phrase dropped. As written when no entity, or several, fit.
+    func inItsRoom(_ t: [String]) -> [String] {
+        var out: [String] = [], i = 0
+        while i < t.count {
+            let w = t[i]
+            if let head = w.split(separator: "_").last.map(String.init), rooms[w] != nil, i + 2 < t.count, ["in", "inside"].contains(t[i + 1]) {
+                let k = t[i + 2] == "the" && i + 3 < t.count ? i + 3 : i + 2
+                if let room = rooms[t[k]], rooms[w] != room {
+                    let fits = rooms.keys.filter { $0 != w && $0.split(separator: "_").last.map(String.init) == head && rooms[$0] == room && places.contains($0) == places.contains(w) }
+                    if fits.count == 1 {
+                        out.append(fits[0])
+                        i = k + 1
+                        continue
+                    }
+                }
+            }
+            out.append(w)
+            i += 1
+        }
+        return out
+    }
+
     /// The tokens with described entities replaced by their names.
     func resolve(_ t: [String]) -> [String] {
         var out: [String] = []

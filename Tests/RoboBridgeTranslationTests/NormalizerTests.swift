@@ -184,6 +184,11 @@ struct ReferenceTests {
         #expect(v.normalize("grab the black one in the living room") == "grab the tv_remote")
         #expect(v.normalize("grab the red thing on the counter") == "grab the red thing on the kitchen_counter")
         #expect(v.normalize("grab the black thing on the dining table") == "grab the black thing on the dining_table")
+        // The world's "table" is the dining_table (kitchen); the table in another room is that room's.
+        #expect(n.normalize("go to the table in the living room") == "go to the coffee_table")
+        #expect(n.normalize("drive to the table in the bedroom") == "drive to the bedside_table")
+        #expect(n.normalize("go to the table in the kitchen") == "go to the dining_table in the kitchen")
+        #expect(n.normalize("go to the table in the bathroom") == "go to the dining_table in the bathroom")
     }
 
     /// An entity named by the words of its description ("home_pad: The landing pad by the house.").
