@@ -148,6 +148,8 @@ public final class LexiconDrafter: Drafter {
         let words = Set(shape.filter { !$0.hasPrefix("<") && !Self.prepositions.contains($0) })
         var best: (Int, [[ActionCall]]) = (3, [])
         var votes: [[ActionCall]: Int] = [:]
+        // (A template learnt twice, from an example and from a clause of another, is one vote.)
+        var counted = Set<String>()
         for (s, t) in shaped where s.filter({ $0.hasPrefix("<") }) == slots {
             let other = Set(s.filter { !$0.hasPrefix("<") && !Self.prepositions.contains($0) })
             // (Forms of one word are one word: "bringing" for "bring".)
@@ -176,7 +178,9 @@ public final class LexiconDrafter: Drafter {
             if !words.symmetricDifference(other).map(Self.stem).allSatisfy({ !booleanValueWords.contains($0) }) { continue }
             if !words.symmetricDifference(other).isDisjoint(with: choiceValues) { continue }
             guard d <= best.0, let plan = instantiate(t, entities: entities, numbers: numbers) else { continue }
-            if d < best.0 { best = (d, [plan]); votes = [plan: 1] } else { if !best.1.contains(plan) { best.1.append(plan) }; votes[plan, default: 0] += 1 }
+            let key = "\(s) \(t.calls)"
+            if d < best.0 { best = (d, [plan]); votes = [plan: 1]; counted = [key] }
+            else { if !best.1.contains(plan) { best.1.append(plan) }; if counted.insert(key).inserted { votes[plan, default: 0] += 1 } }
         }
         // Between plans one word away, the one more templates give ("kitchen please": "go to the kitchen" and "navigate to
         // the kitchen" against "place the kitchen"). (Further away, a tie says nothing: "order a pizza" is as far from

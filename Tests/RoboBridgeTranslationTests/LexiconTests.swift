@@ -97,6 +97,9 @@ struct AxisBindingTests {
         #expect(parse("okay so go to the kitchen uh then go to the bedroom") == ["navigate_to(target=\"kitchen\")\nnavigate_to(target=\"bedroom\")"])
         // A clause that says the direction of the next ("back up a bit, like 0.3 m").
         #expect(parse("scoot back a little, like 30 cm") == ["move(distance_m=-0.3)"])
+        // A place alone: the plan more templates give (navigate_to's "go to the kitchen" and "navigate to ...", against
+        // place's "place the ..."), each template counted once.
+        #expect(parse("bedroom please") == ["navigate_to(target=\"bedroom\")"])
         // A verb of rolling wheels goes to a place.
         #expect(parse("roll over to the hallway") == ["navigate_to(target=\"hallway\")"])
     }
