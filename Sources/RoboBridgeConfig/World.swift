@@ -30,6 +30,11 @@ public struct World: Sendable, Equatable {
 
     /// Every named entity.
     public var entityNames: [String] { places.map(\.name) + surfaces.map(\.name) + waypoints.map(\.name) + objects.map(\.name) }
+    /// Object → the place or surface it lies on (objects placed at a position are left out).
+    public var supports: [String: String] {
+        Dictionary(objects.compactMap { o -> (String, String)? in if case .on(let s) = o.location { (o.name, s) } else { nil } },
+                   uniquingKeysWith: { a, _ in a })
+    }
 
     /// The canonical name for a name or alias.
     public func canonical(_ name: String) -> String? {

@@ -486,13 +486,15 @@ public struct InstructionNormalizer: Sendable {
     /// (blue_block: the other words as the name has them), "the bok" (book: one letter left out of a name's word, where
     /// the model's vocabulary has no such word).
     private func misspelled(_ words: [String]) -> String? {
+        // (Only a window with a word that could be the slip is compared with the names: this runs per window of every request.)
+        let couldSlip = { (w: String) in w.count >= 3 && w.allSatisfy(\.isLetter) && !known.contains(w) && !Self.common.contains(w) && !everyday.contains(w) }
+        guard words.contains(where: couldSlip) else { return nil }
         var found: String?
         for (key, name) in phrases where key.count == words.count {
             let differing = key.indices.filter { key[$0] != words[$0] }
             guard differing.count == 1, let i = differing.first else { continue }
             let w = words[i], k = key[i]
-            guard w.count >= 3, w.allSatisfy(\.isLetter), !known.contains(w), !Self.common.contains(w), !everyday.contains(w),
-                  Self.distance(w, k) == 1 else { continue }
+            guard couldSlip(w), Self.distance(w, k) == 1 else { continue }
             // A word alone: only a letter left out ("bok" for book), of a word the vocabulary does not have.
             if key.count == 1, !(w.count == 3 && k.count == 4 && !dictionary.contains(w)) { continue }
             // Two names as near: neither.

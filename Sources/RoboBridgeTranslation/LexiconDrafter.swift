@@ -68,9 +68,7 @@ public final class LexiconDrafter: Drafter {
         self.robot = robot
         self.world = world
         classOf = ExampleBank.entityClass(in: world)
-        var locationOf: [String: String] = [:]
-        for o in world?.objects ?? [] { if case .on(let s) = o.location { locationOf[o.name] = s } }
-        self.locationOf = locationOf
+        locationOf = world?.supports ?? [:]
         texts = CandidateTexts(tokenize: tokenize)
         choiceValues = Set(robot.actions.flatMap(\.parameters).filter { $0.entityClass == nil }.flatMap { $0.values ?? [] })
         booleanValueWords = Set(robot.actions.flatMap(\.parameters).filter { $0.kind == .boolean }.flatMap { p -> Set<String> in

@@ -38,13 +38,8 @@ struct References: Sendable {
         var rooms: [String: String] = [:]
         let located = world.places + world.surfaces + world.waypoints
         for p in located { if let r = p.room { rooms[p.name] = r } }
-        var supports: [String: String] = [:]
-        for o in world.objects {
-            if case .on(let s) = o.location {
-                supports[o.name] = s
-                if let r = rooms[s] { rooms[o.name] = r }
-            }
-        }
+        let supports = world.supports
+        for (o, s) in supports { if let r = rooms[s] { rooms[o] = r } }
         // An obstacle is in the room of the nearest place that has one.
         for o in world.obstacles {
             let near = located.filter { $0.room != nil }.min { a, b in

@@ -64,9 +64,7 @@ public struct Refusals {
             }
         }
         headWords = heads
-        supportOf = Dictionary((world?.objects ?? []).compactMap { o -> (String, String)? in
-            if case .on(let s) = o.location { (o.name, s) } else { nil }
-        }, uniquingKeysWith: { a, _ in a })
+        supportOf = world?.supports ?? [:]
         entityNames = (Array(classes.keys) + (world.map { Array($0.aliases.keys) } ?? [])).map { $0.split(separator: "_").map(String.init) }
         capabilities = Set(Self.capabilityVerbs.compactMap { group, verbs in verbs.contains { robotWords.contains(Self.stem($0)) } ? group : nil })
     }
