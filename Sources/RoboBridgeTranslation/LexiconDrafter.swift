@@ -340,6 +340,12 @@ public final class LexiconDrafter: Drafter {
         return w.keys.contains { word in word.count > 2 && stems.contains { Self.sameWord($0, word) } }
     }
 
+    /// Whether a word is a word of one of the robot's actions (see `speaks(of:in:)`): "land", "navigate", "grab".
+    public func namesAction(_ word: String) -> Bool {
+        let s = Self.stem(word)
+        return actionWords.contains { _, w in w.keys.contains { $0.count > 2 && Self.sameWord(s, $0) } }
+    }
+
     /// Whether nothing in the text points to the robot's actions: no entity, no number, no word of any
     /// action's name or description. Such a request ("play some music") gets "none" as its guide.
     /// - Parameter unitless: whether a number said without a unit counts as nothing (a whole request: a clause of one

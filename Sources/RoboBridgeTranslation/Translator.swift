@@ -365,6 +365,18 @@ public final class Translator {
             let stop = robot.action(named: robot.fallback.stopAction).map { [$0.normalized(ActionCall($0.name))] } ?? []
             return Translation(outcome: "estop", actions: stop, normalizedInstruction: instruction, timing: timing)
         }
+        // What the request takes back is not translated: a corrected clause, a forbidden one (`Corrections`).
+        var instruction = instruction
+        if !isToolSet {
+            switch Corrections.read(instruction, namesAction: lexicon.namesAction) {
+            case .asWritten: break
+            case .revised(let kept): instruction = kept
+            case .forbidsAll(let reason):
+                timing.totalMs = monotonicMilliseconds() - start
+                timing.prepareMs = timing.totalMs
+                return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalizer.normalize(instruction), timing: timing, reason: reason)
+            }
+        }
         let normalized = normalizer.normalize(instruction)
         // Sequence 1 sees the system prompt and the retrieved examples, in cache order.
         context.removeTokens(sequence: Self.working, from: 0)
