@@ -112,7 +112,7 @@ public struct InstructionNormalizer: Sendable {
         if let references {
             tokens = references.inItsRoom(references.resolve(tokens))
             tokens = references.placement(tokens) ?? tokens
-            tokens = references.withoutOwnPlace(tokens)
+            tokens = references.withoutOwnPlace(references.withoutParticles(tokens))
         }
         return tokens.joined(separator: " ").replacingSpaceBeforePunctuation()
     }

@@ -716,8 +716,15 @@ public final class LexiconDrafter: Drafter {
             // (A tool set's clauses are values as often as requests: `Coordination` reads them.)
             let robotClauses = robot.kind != "tools"
             while k < clauses.count {
-                let c = clauses[k]
+                var c = clauses[k]
                 k += 1
+                // "it" / "them" after a clause that picked an object is that object ("grab the book and bring it to the
+                // coffee_table"); what its reading repeats of the plan so far is already done (the drive to it, the pick).
+                var held: String?
+                if robotClauses, let o = heldObject(plan), let named = Self.replacingPronoun(c, with: o), reading(named) != nil {
+                    c = named
+                    held = o
+                }
                 // A clause of one mention only ("go to the bathroom, then the hallway") asks for the one before again.
                 var said = reading(c) != nil ? c : robotClauses ? previous.flatMap { elided(c, after: $0) } : nil
                 if said != c { fragments = true }
@@ -744,7 +751,7 @@ public final class LexiconDrafter: Drafter {
                 if said == nil, robotClauses, k < clauses.count, plan.isEmpty,
                    Self.tells(c) || InstructionNormalizer.tokenize(c).filter({ !Self.filler.contains($0) }).count >= 5 { continue }
                 guard let said, let part = reading(said) else { plan = []; break }
-                plan += part
+                plan += held.map { Self.withoutRepeats(part, after: plan, taking: $0) } ?? part
                 previous = said
             }
             // "visit the kitchen, the garage and the office": one call whose array takes what the clauses
@@ -766,6 +773,28 @@ public final class LexiconDrafter: Drafter {
         out = out.map(withPrerequisites)
         var seen = Set<[ActionCall]>()
         return out.filter { !$0.isEmpty && $0.count <= robot.limits.maxPlanActions && seen.insert($0).inserted }
+    }
+
+    /// The object the plan's last call that names one took ("pick(object=\"book\")"), if any.
+    private func heldObject(_ plan: [ActionCall]) -> String? {
+        let object = { (v: ConfigValue) -> String? in if case .string(let s) = v, self.classOf[s] == "object" { s } else { nil } }
+        return plan.last(where: { c in c.arguments.contains { object($0.value) != nil } })?.arguments.lazy.compactMap { object($0.value) }.first
+    }
+
+    /// The clause with its first "it" / "them" as the object; nil when it has none.
+    static func replacingPronoun(_ clause: String, with object: String) -> String? {
+        var t = InstructionNormalizer.tokenize(clause)
+        guard let i = t.firstIndex(where: { $0 == "it" || $0 == "them" }) else { return nil }
+        t[i] = object
+        return t.joined(separator: " ")
+    }
+
+    /// A part of a plan without what it says again of the plan so far: up to the call that took the object the plan
+    /// already took (the drive to it and its pick, said again by "bring it to …").
+    static func withoutRepeats(_ part: [ActionCall], after plan: [ActionCall], taking object: String) -> [ActionCall] {
+        guard let taken = plan.last(where: { c in c.arguments.contains { $0.value == .string(object) } }),
+              let i = part.lastIndex(of: taken) else { return part }
+        return Array(part[(i + 1)...])
     }
 
     /// Whether a clause tells rather than asks: it opens with its subject ("we have guests", "I'm heading out").

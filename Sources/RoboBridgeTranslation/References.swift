@@ -91,6 +91,9 @@ struct References: Sendable {
     /// goes on with another request ("and then ...") and dropped otherwise (", not on the nightstand").
     func placement(_ t: [String]) -> [String]? {
         for (i, w) in t.enumerated() where objects.contains(w) {
+            // Not what the robot is asked to say, nor words after a request of their own ("fetch the phone, put it on
+            // the coffee_table and say your phone is on the coffee_table"): before the object, no name and no speech.
+            guard !t[..<i].contains(where: { objects.contains($0) || places.contains($0) || Self.speechWords.contains($0) }) else { return nil }
             var k = i + 1, said = false
             while k < t.count, k <= i + 4, Self.placementWords.contains(t[k]) { said = true; k += 1 }
             guard said, k + 1 < t.count, ["on", "in", "onto", "into", "at"].contains(t[k]) else { continue }
@@ -103,6 +106,18 @@ struct References: Sendable {
             return ["put", "the", w, t[k], "the", t[j]] + (goesOn ? rest : [])
         }
         return nil
+    }
+
+    /// A verb's particle between the object and where it goes ("set the keys down on the dining_table", "put it back in
+    /// the box") says nothing of either: the request without it.
+    func withoutParticles(_ t: [String]) -> [String] {
+        var out: [String] = []
+        for (i, w) in t.enumerated() {
+            if ["down", "back", "away"].contains(w), i > 0, i + 1 < t.count, objects.contains(t[i - 1]) || ["it", "them"].contains(t[i - 1]),
+               ["on", "onto", "in", "into", "inside"].contains(t[i + 1]) { continue }
+            out.append(w)
+        }
+        return out
     }
 
     /// An object said with where it already lies, as the world has it ("the phone from the bedside_table", "the keys off
@@ -129,6 +144,7 @@ struct References: Sendable {
     }
 
     /// Words that say where a thing should be rather than ask for an action.
+    static let speechWords: Set<String> = ["say", "says", "tell", "announce", "speak", "shout", "utter", "declare", "saying", "telling"]
     static let placementWords: Set<String> = ["should", "belongs", "belong", "goes", "were", "was", "be", "must", "needs", "need", "to",
                                               "ought", "is", "are", "supposed", "really"]
 

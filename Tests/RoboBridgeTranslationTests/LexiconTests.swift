@@ -104,6 +104,19 @@ struct AxisBindingTests {
         #expect(parse("roll over to the hallway") == ["navigate_to(target=\"hallway\")"])
     }
 
+    @Test func aPronounIsTheObjectTakenBeforeAndAVerbsParticleNothing() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let normalizer = InstructionNormalizer(robot: rover, world: world)
+        let bank = ExampleBank(robot: rover, world: world, normalizer: normalizer)
+        let lexicon = LexiconDrafter(robot: rover, world: world, examples: bank.plans(for: rover)) { _ in [] }
+        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        let book = "navigate_to(target=\"bedside_table\")\npick(object=\"book\")\nnavigate_to(target=\"coffee_table\")\nplace(target=\"coffee_table\")"
+        // "it" is the book; the drive to it and its pick, said again by "bring it", are done once.
+        #expect(parse("grab the book and bring it to the coffee table") == [book])
+        #expect(parse("pick up the book, then set it down on the coffee table") == [book])
+        #expect(parse("put the book down on the coffee table") == [book])
+    }
+
     @Test func wordsOfAskingAndClausesNamingNothingAreLeftOut() throws {
         let (rover, world) = try load("rover", "apartment")
         let normalizer = InstructionNormalizer(robot: rover, world: world)
