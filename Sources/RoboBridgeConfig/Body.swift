@@ -55,6 +55,18 @@ public struct Body: Sendable, Equatable {
         case say
         /// Stop all motion and drop every queued action.
         case stop
+
+        /// What the behaviour makes true or false of the robot's state (the facts an action's `when` names), once it
+        /// has run: a takeoff leaves the robot in the air, a pick holding something.
+        public var effects: [String: Bool] {
+            switch self {
+            case .takeoff: ["airborne": true]
+            case .land, .returnHome: ["airborne": false]
+            case .pick: ["holding": true]
+            case .place: ["holding": false]
+            default: [:]
+            }
+        }
     }
 
     public var kind: Kind

@@ -15,6 +15,11 @@ public struct Robot: Sendable, Equatable {
     public var fallback: FallbackPolicy
     /// How the simulator plays it (nil: no `body:` in the file; the robot cannot be simulated).
     public var body: Body?
+
+    /// The robot's state after a call, as its body's behaviour for the action leaves it (`Body.Behaviour.effects`).
+    public func facts(after call: ActionCall, from facts: [String: Bool]) -> [String: Bool] {
+        facts.merging(body?.behaviours[call.name]?.effects ?? [:]) { $1 }
+    }
     /// CurveZMQ on the bridge's endpoints (nil: no `security:` in the file; plain ZeroMQ).
     public var security: Security?
     /// The file it was loaded from.
@@ -65,8 +70,8 @@ public struct Action: Sendable, Equatable {
     /// The most times per second the action may be sent (nil: unlimited).
     public var maxRateHz: Double?
     /// The robot's state in which the action can start a plan (`airborne`, `holding` → true/false), as its
-    /// sensors tell: "climb to 20 m" is `takeoff` on the ground and `change_altitude` in the air. Later
-    /// calls of a plan are not restricted (the plan's own earlier calls change the state).
+    /// sensors tell: "climb to 20 m" is `takeoff` on the ground and `change_altitude` in the air. A later
+    /// call of a plan is in the state the calls before it leave (`Robot.facts(after:from:)`).
     public var when: [String: Bool] = [:]
 
     /// The states `when` may name.

@@ -328,6 +328,16 @@ public struct InstructionNormalizer: Sendable {
             return nil
         }
         while i < t.count {
+            // "a couple of seconds", "a dozen", "half a dozen": two, twelve, six.
+            if ["a", "one"].contains(t[i]) || t[i] == "half" && i + 1 < t.count && t[i + 1] == "a", i + 1 < t.count {
+                let k = t[i] == "half" ? i + 2 : i + 1
+                if k < t.count, let n = ["couple": 2, "dozen": 12][t[k]], t[i] != "half" || t[k] == "dozen" {
+                    out.append(String(t[i] == "half" ? n / 2 : n))
+                    i = k + 1
+                    if i < t.count, t[i] == "of" { i += 1 }
+                    continue
+                }
+            }
             // "a quarter of a minute", "half of an hour", "three quarters of a turn": that part of one.
             if let (f, n) = fraction(at: i), i + n + 1 < t.count, t[i + n] == "of", ["a", "an", "one"].contains(t[i + n + 1]) {
                 out.append(format(f)); i += n + 2; continue

@@ -348,6 +348,27 @@ public final class Translator {
         return out
     }
 
+    /// A plan with each call in the state the calls before it leave (`Robot.facts(after:from:)`, from the sensors'
+    /// `facts`): a call the state rules out becomes its twin, the action with the same arguments that the state allows
+    /// (`takeoff` → `change_altitude` once in the air). Nil when the first call is ruled out and has no twin: that
+    /// reading does not fit the robot's state.
+    public static func inState(_ plan: [ActionCall], robot: Robot, facts: [String: Bool]) -> [ActionCall]? {
+        var state = facts, out: [ActionCall] = []
+        for (i, c) in plan.enumerated() {
+            var call = c
+            if let a = robot.action(named: c.name), !a.canStart(in: state) {
+                if let twin = robot.actions.first(where: { $0.name != a.name && LexiconDrafter.twins(a, $0) && $0.canStart(in: state) }) {
+                    call = ActionCall(twin.name, c.arguments)
+                } else if i == 0 {
+                    return nil
+                }
+            }
+            out.append(call)
+            state = robot.facts(after: call, from: state)
+        }
+        return out
+    }
+
     /// A tool set's request in several parts asks for each (see `translate`); off: the model's calls for the whole alone.
     public var splitsRequests = true
 
@@ -421,13 +442,9 @@ public final class Translator {
             grammarMasks = masks(for: normalized, notFirst: actions.indices.filter { !actions[$0].canStart(in: facts) })
         }
         // The robot's state decides between actions that take the same arguments ("climb to 20 m": takeoff on the
-        // ground, change_altitude in the air): a reading of the words that starts with one the state rules out
-        // starts with its twin instead.
-        var parsed = lexicon.parsed(normalized).compactMap { plan -> [ActionCall]? in
-            guard let first = plan.first, let a = self.robot.action(named: first.name), !a.canStart(in: facts) else { return plan }
-            guard let twin = actions.first(where: { $0.name != a.name && LexiconDrafter.twins(a, $0) && $0.canStart(in: facts) }) else { return nil }
-            return [ActionCall(twin.name, first.arguments)] + plan.dropFirst()
-        }
+        // ground, change_altitude in the air), and each call is in the state the ones before leave ("take off to 6 m,
+        // then climb to 18 m"): see `inState`.
+        var parsed = lexicon.parsed(normalized).compactMap { Self.inState($0, robot: self.robot, facts: facts) }
         // A request with nothing of the robot in it is guided to "none" (measured on the corpus: see README).
         if parsed.isEmpty, guidesUnrelatedToNone, lexicon.isUnrelated(normalized, unitless: !isToolSet) { parsed = [[]] }
         timing.prepareMs = monotonicMilliseconds() - start
@@ -452,7 +469,8 @@ public final class Translator {
         // only up to the first unsupported one), the calls the examples always make first in, text as written.
         let repaired = { (calls: [ActionCall], streaming: Bool) -> [ActionCall] in
             guard let support, let verbatim else { return calls }
-            return verbatim.restoring(lexicon.withPrerequisites(streaming ? support.reportable(calls) : support.supported(calls)))
+            let kept = verbatim.restoring(lexicon.withPrerequisites(streaming ? support.reportable(calls) : support.supported(calls)))
+            return Self.inState(kept, robot: robot, facts: facts) ?? kept
         }
         let onCommitted = committed.map { report in
             { (bytes: [UInt8], count: Int) in

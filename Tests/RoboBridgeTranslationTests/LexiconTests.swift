@@ -3,6 +3,15 @@ import RoboBridgeDecoding
 import RoboBridgeTranslation
 import Testing
 
+/// The lexicon's readings of a request, normalized as the translator does, for a robot of `robots/` in its world.
+func parser(_ robot: String, _ world: String) throws -> (String) -> [String] {
+    let (r, w) = try load(robot, world)
+    let normalizer = InstructionNormalizer(robot: r, world: w)
+    let bank = ExampleBank(robot: r, world: w, normalizer: normalizer)
+    let lexicon = LexiconDrafter(robot: r, world: w, examples: bank.plans(for: r)) { _ in [] }
+    return { lexicon.parsed(normalizer.normalize($0)).map(PlanText.render) }
+}
+
 @Suite("Lexicon parser")
 struct LexiconTests {
     @Test func lexiconParsesFromTheRobotFileAndWorld() throws {
@@ -82,11 +91,7 @@ struct AxisBindingTests {
     }
 
     @Test func aRequestIsReadInItsOneClauseThatAsks() throws {
-        let (rover, world) = try load("rover", "apartment")
-        let normalizer = InstructionNormalizer(robot: rover, world: world)
-        let bank = ExampleBank(robot: rover, world: world, normalizer: normalizer)
-        let lexicon = LexiconDrafter(robot: rover, world: world, examples: bank.plans(for: rover)) { _ in [] }
-        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        let parse = try parser("rover", "apartment")
         let fetch = "navigate_to(target=\"kitchen_counter\")\npick(object=\"apple\")\nnavigate_to(target=\"bedroom\")\nplace(target=\"bedroom\")"
         // Said around words that ask for nothing, with thanks, or with the verb in another form.
         #expect(parse("we're about to eat - would you be so kind and bring the apple to the bedroom?") == [fetch])
@@ -105,11 +110,7 @@ struct AxisBindingTests {
     }
 
     @Test func aPronounIsTheObjectTakenBeforeAndAVerbsParticleNothing() throws {
-        let (rover, world) = try load("rover", "apartment")
-        let normalizer = InstructionNormalizer(robot: rover, world: world)
-        let bank = ExampleBank(robot: rover, world: world, normalizer: normalizer)
-        let lexicon = LexiconDrafter(robot: rover, world: world, examples: bank.plans(for: rover)) { _ in [] }
-        func parse(_ s: String) -> [String] { lexicon.parsed(normalizer.normalize(s)).map(PlanText.render) }
+        let parse = try parser("rover", "apartment")
         let book = "navigate_to(target=\"bedside_table\")\npick(object=\"book\")\nnavigate_to(target=\"coffee_table\")\nplace(target=\"coffee_table\")"
         // "it" is the book; the drive to it and its pick, said again by "bring it", are done once.
         #expect(parse("grab the book and bring it to the coffee table") == [book])

@@ -49,7 +49,12 @@ struct NormalizerTests {
         // A date or a longer run of digits and slashes is no fraction.
         #expect(n.normalize("say it is 12/25") == "say it is 12 25")
         let (drone, farm) = try load("drone", "farm")
-        #expect(InstructionNormalizer(robot: drone, world: farm).normalize("climb to a hundred metres") == "climb to 100 metres")
+        let d = InstructionNormalizer(robot: drone, world: farm)
+        #expect(d.normalize("climb to a hundred metres") == "climb to 100 metres")
+        #expect(d.normalize("hover for a couple of seconds") == "hover for 2 seconds")
+        #expect(d.normalize("hover for half a dozen seconds") == "hover for 6 seconds")
+        let (arm, bench) = try load("arm", "workbench")
+        #expect(InstructionNormalizer(robot: arm, world: bench).normalize("count the blocks, up to a dozen") == "count the block, max 12")
     }
 
     @Test func convertsTimeForTheDrone() throws {
@@ -273,5 +278,24 @@ struct ReferenceTests {
         #expect(g.normalize("fetch the orange tool") == "fetch the wrench")
         #expect(g.normalize("go to the room with the car") == "go to garage")
         #expect(g.normalize("go to the room where the wrench is") == "go to workshop")
+    }
+}
+
+/// Each call of a plan in the state the calls before it leave (the robot body's effects), with the sensors' facts first.
+@Suite("A plan's state")
+struct PlanStateTests {
+    @Test func eachCallIsInTheStateTheCallsBeforeLeave() throws {
+        let (drone, _) = try load("drone", "farm")
+        let climb = { (name: String, m: Double) in ActionCall(name, [.init("altitude_m", .number(m))]) }
+        // In the air after the takeoff: the second climb is change_altitude, with the sensors saying nothing or "on the ground".
+        for facts in [[:], ["airborne": false]] {
+            #expect(Translator.inState([climb("takeoff", 6), climb("takeoff", 18)], robot: drone, facts: facts)
+                == [climb("takeoff", 6), climb("change_altitude", 18)])
+        }
+        // Landed again: a climb is a takeoff.
+        #expect(Translator.inState([climb("change_altitude", 10), ActionCall("land"), climb("change_altitude", 5)], robot: drone, facts: ["airborne": true])
+            == [climb("change_altitude", 10), ActionCall("land"), climb("takeoff", 5)])
+        // A first call the state rules out with no twin: the reading does not fit.
+        #expect(Translator.inState([ActionCall("land")], robot: drone, facts: ["airborne": false]) == nil)
     }
 }
