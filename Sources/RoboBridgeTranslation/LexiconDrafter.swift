@@ -52,6 +52,9 @@ public final class LexiconDrafter: Drafter {
         var viaLocation: Bool
     }
     private var prerequisites: [Prerequisite] = []
+    /// Action → the action and object parameter the examples always call right before it ("drop_in" → pick's
+    /// "part": what is dropped was picked first).
+    private var takenFirst: [String: (action: String, parameter: String)] = [:]
     /// Words the examples use for an action: the words of an example (or of one of its clauses) that
     /// asks for that action alone, its entities, numbers and free-text argument left out.
     private var exampleWords: [String: Set<String>] = [:]
@@ -75,6 +78,18 @@ public final class LexiconDrafter: Drafter {
             let (yes, no) = Self.booleanWords(p.description)
             return yes.union(no)
         })
+        // The action before which the examples always take an object ("put the red block in the left bin": pick, then
+        // drop_in): a plan that drops without picking picks the one object the request names.
+        // (The robot file's own examples: the bank's one generated example per action shows it alone.)
+        var before: [String: Set<String>] = [:]
+        for plan in robot.examples.map(\.plan) {
+            for (i, c) in plan.enumerated() { before[c.name, default: []].insert(i > 0 ? plan[i - 1].name : "") }
+        }
+        for (b, firsts) in before where firsts.count == 1 {
+            guard let a = firsts.first, let taking = robot.action(named: a), a != b,
+                  let p = taking.parameters.first(where: { $0.entityClass == "object" }) else { continue }
+            takenFirst[b] = (a, p.name)
+        }
         for (instruction, plan) in examples {
             // An example whose clauses match its calls one to one also teaches each clause on its own
             // ("go up to 20 m, hover for 30 seconds, then come back" → "go up to 20 m" is change_altitude).
@@ -130,6 +145,29 @@ public final class LexiconDrafter: Drafter {
                    there == w || world?.place(named: w)?.room.map({ $0 == there && world?.place(named: there) != nil }) == true { continue }
                 let needed = action.normalized(ActionCall(rule.before, [.init(rule.beforeParam, .string(w))]))
                 if action.problem(with: needed, world: world) == nil { out.append(needed) }
+            }
+            out.append(call)
+        }
+        return out
+    }
+
+    /// A plan whose call the examples always precede by taking an object ("drop_in" after "pick"), where the plan has not
+    /// taken one since, with that taking call put first: of the one object the request names that no call takes
+    /// ("i'd like the green_gear in the right_bin" → pick(green_gear), drop_in(right_bin)).
+    public func withObjectsTaken(_ plan: [ActionCall], request: String) -> [ActionCall] {
+        guard !takenFirst.isEmpty else { return plan }
+        let used = Set(plan.flatMap { c in c.arguments.compactMap { a -> String? in if case .string(let s) = a.value { s } else { nil } } })
+        let named = InstructionNormalizer.tokenize(request).filter { classOf[$0] == "object" && !used.contains($0) }
+        var out: [ActionCall] = [], holding = false, inserted = false
+        for call in plan {
+            if let (a, p) = takenFirst[call.name] {
+                if !holding, !inserted, Set(named).count == 1, let action = robot.action(named: a) {
+                    let take = action.normalized(ActionCall(a, [.init(p, .string(named[0]))]))
+                    if action.problem(with: take, world: world) == nil { out.append(take); inserted = true }
+                }
+                holding = false
+            } else if takenFirst.values.contains(where: { $0.action == call.name }) {
+                holding = true
             }
             out.append(call)
         }
@@ -294,6 +332,7 @@ public final class LexiconDrafter: Drafter {
         "count": ["tally", "many"],
         "pick": ["grab", "grasp", "collect"],
         "place": ["put", "deposit", "set", "drop"],
+        "drop": ["put", "place", "set", "deposit", "toss", "throw", "dump"],
         "release": ["let", "drop", "open"],
         "takeoff": ["launch", "liftoff", "airborne"],
         "speed": ["pace", "velocity", "faster", "slower"],
@@ -770,7 +809,7 @@ public final class LexiconDrafter: Drafter {
                 out.append(plan)
             }
         }
-        out = out.map(withPrerequisites)
+        out = out.map { withObjectsTaken(withPrerequisites($0), request: instruction) }
         var seen = Set<[ActionCall]>()
         return out.filter { !$0.isEmpty && $0.count <= robot.limits.maxPlanActions && seen.insert($0).inserted }
     }

@@ -118,6 +118,15 @@ struct AxisBindingTests {
         #expect(parse("put the book down on the coffee table") == [book])
     }
 
+    @Test func whatTheExamplesAlwaysTakeFirstIsTakenFirst() throws {
+        // The arm's example picks before it drops: a drop of the one part the request names picks it first.
+        let parse = try parser("arm", "workbench")
+        #expect(parse("i'd like the green gear in the right bin") == ["pick(part=\"green_gear\")\ndrop_in(bin=\"right_bin\")"])
+        // Picked already, or no part named: nothing added.
+        #expect(parse("pick up the red block, then drop it in the tray") == ["pick(part=\"red_block\")\ndrop_in(bin=\"tray\")"])
+        #expect(parse("drop it in the left bin") == ["drop_in(bin=\"left_bin\")"])
+    }
+
     @Test func wordsOfAskingAndClausesNamingNothingAreLeftOut() throws {
         let (rover, world) = try load("rover", "apartment")
         let normalizer = InstructionNormalizer(robot: rover, world: world)
