@@ -92,7 +92,7 @@ public struct VerbatimText {
     static let clauseStarts: Set<String> = ["if", "can", "could", "would", "please", "are", "is", "was", "were", "max", "thanks", "so", "but",
                                             "because", "when", "while", "that's", "then"]
 
-    /// The run of the request's words (trimmed of the punctuation around it) whose normalized form is `value`.
+    /// The longest run of the request's words (trimmed of the punctuation around it) whose normalized form is `value`.
     func run(normalizingTo value: String) -> String? {
         let target = normalize(value)
         guard !target.isEmpty, words.count <= 64 else { return nil }
@@ -103,7 +103,13 @@ public struct VerbatimText {
             for b in a..<min(words.count, a + 40) {
                 let text = trimmed(words[a].lowerBound..<words[b].upperBound)
                 let n = normalize(text)
-                if n == target { return text }
+                if n == target {
+                    // From the first word the same normalized text takes in ("your phone is on ..." is "phone is on ...":
+                    // the world's alias "your phone").
+                    var from = a
+                    while from > 0, normalize(trimmed(words[from - 1].lowerBound..<words[b].upperBound)) == target { from -= 1 }
+                    return from == a ? text : trimmed(words[from].lowerBound..<words[b].upperBound)
+                }
                 if n.count > target.count + 12 { break }
             }
         }

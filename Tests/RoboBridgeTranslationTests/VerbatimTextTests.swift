@@ -16,6 +16,10 @@ struct VerbatimTextTests {
                                 ActionCall("navigate_to", [.init("target", .string("living_room"))])])
         #expect(said == [ActionCall("say", [.init("text", .string("I will be back in five minutes"))]),
                          ActionCall("navigate_to", [.init("target", .string("living_room"))])])
+        // The longest run with that normalized form: "your phone" is the world's alias of the phone.
+        let yours = VerbatimText(request: "then say your phone is on the coffee table", robot: rover) { normalizer.normalize($0) }
+        #expect(yours.restoring([ActionCall("say", [.init("text", .string("phone is on the coffee_table"))])])
+            == [ActionCall("say", [.init("text", .string("your phone is on the coffee table"))])])
         // Text that is no run of the request stays as the model wrote it.
         let other = [ActionCall("say", [.init("text", .string("hello there"))])]
         #expect(v.restoring(other) == other)
