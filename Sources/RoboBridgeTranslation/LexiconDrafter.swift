@@ -151,11 +151,17 @@ public final class LexiconDrafter: Drafter {
         return out
     }
 
+    /// `withPrerequisites`, with the object the request names taken first where the examples always take one
+    /// (`withObjectsTaken`; the object's own prerequisites, such as the drive to it, then follow from the examples too).
+    public func withPrerequisites(_ plan: [ActionCall], request: String) -> [ActionCall] {
+        withPrerequisites(withObjectsTaken(plan, request: request))
+    }
+
     /// A plan whose call the examples always precede by taking an object ("drop_in" after "pick"), where the plan has not
     /// taken one since, with that taking call put first: of the one object the request names that no call takes
     /// ("i'd like the green_gear in the right_bin" → pick(green_gear), drop_in(right_bin)).
-    public func withObjectsTaken(_ plan: [ActionCall], request: String) -> [ActionCall] {
-        guard !takenFirst.isEmpty else { return plan }
+    private func withObjectsTaken(_ plan: [ActionCall], request: String) -> [ActionCall] {
+        guard plan.contains(where: { takenFirst[$0.name] != nil }) else { return plan }
         let used = Set(plan.flatMap { c in c.arguments.compactMap { a -> String? in if case .string(let s) = a.value { s } else { nil } } })
         let named = InstructionNormalizer.tokenize(request).filter { classOf[$0] == "object" && !used.contains($0) }
         var out: [ActionCall] = [], holding = false, inserted = false
@@ -809,7 +815,7 @@ public final class LexiconDrafter: Drafter {
                 out.append(plan)
             }
         }
-        out = out.map { withObjectsTaken(withPrerequisites($0), request: instruction) }
+        out = out.map { withPrerequisites($0, request: instruction) }
         var seen = Set<[ActionCall]>()
         return out.filter { !$0.isEmpty && $0.count <= robot.limits.maxPlanActions && seen.insert($0).inserted }
     }

@@ -469,8 +469,7 @@ public final class Translator {
         // only up to the first unsupported one), the calls the examples always make first in, text as written.
         let repaired = { (calls: [ActionCall], streaming: Bool) -> [ActionCall] in
             guard let support, let verbatim else { return calls }
-            let kept = verbatim.restoring(lexicon.withObjectsTaken(lexicon.withPrerequisites(streaming ? support.reportable(calls) : support.supported(calls)),
-                                                                   request: normalized))
+            let kept = verbatim.restoring(lexicon.withPrerequisites(streaming ? support.reportable(calls) : support.supported(calls), request: normalized))
             return Self.inState(kept, robot: robot, facts: facts) ?? kept
         }
         let onCommitted = committed.map { report in
