@@ -143,12 +143,12 @@ public struct InstructionNormalizer: Sendable {
         let audience: Set<String> = ["everyone", "everybody", "them", "people", "all", "guests", "family", "kids", "room", "house", "visitors"]
         var out: [String] = [], i = 0
         while i < t.count {
-            if ["tell", "let"].contains(t[i]) {
+            if ["tell", "let", "telling", "letting"].contains(t[i]) {
                 var k = i + 1
                 if k < t.count, t[k] == "the" { k += 1 }
                 if k < t.count, audience.contains(t[k]) {
                     k += 1
-                    let lets = t[i] == "let"
+                    let lets = t[i].hasPrefix("let")
                     if lets, k < t.count, t[k] == "know" { k += 1 } else if lets { out.append(t[i]); i += 1; continue }
                     if k < t.count, t[k] == "that" { k += 1 }
                     if k < t.count {
@@ -189,7 +189,12 @@ public struct InstructionNormalizer: Sendable {
         let chars = Array(s.lowercased())
         for (i, ch) in chars.enumerated() {
             if ch == "-", i > 0, i + 1 < chars.count, chars[i - 1].isLetter, chars[i + 1].isLetter { continue }
-            if ch.isLetter || ch.isNumber || ch == "." && !current.isEmpty && current.allSatisfy({ $0.isNumber || $0 == "." }) || ch == "'" || ch == "_" {
+            // A minus sign before a number's digits, not between two words or numbers, is the number's ("move -5 cm").
+            if ch == "-", current.isEmpty, i + 1 < chars.count, chars[i + 1].isNumber, i == 0 || chars[i - 1] == " " {
+                current = "-"
+                continue
+            }
+            if ch.isLetter || ch.isNumber || ch == "." && !current.isEmpty && current.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) || ch == "'" || ch == "_" {
                 current.append(ch)
             } else {
                 if !current.isEmpty { out.append(current); current = "" }
@@ -253,7 +258,7 @@ public struct InstructionNormalizer: Sendable {
         "slower", "half", "quarter", "around", "about", "that", "this", "them", "it's", "your", "you", "tell", "time", "weather",
         "more", "most", "less", "least", "than", "much", "many", "some", "such", "very", "once", "twice", "raise", "lower", "lift",
         "rotate", "drop", "put", "place", "pick", "speed", "stop", "wait", "towards", "toward", "along", "down", "could", "would",
-        "should", "centimetres", "centimeters", "minutes", "first", "after", "before", "table", "room"]
+        "should", "centimetres", "centimeters", "minutes", "first", "after", "before", "table", "room", "uturn"]
 
     /// Edit distance with adjacent transpositions ("blcok" is one edit from "block").
     static func distance(_ a: String, _ b: String) -> Int {
@@ -389,7 +394,8 @@ public struct InstructionNormalizer: Sendable {
     /// Everyday words for the usual names of a mode, by the name (general English, not any robot's).
     static let valueSynonyms: [String: [String]] = [
         "precise": ["careful", "carefully", "accurate", "accurately", "precisely", "precision"],
-        "fast": ["quick", "quickly", "faster", "rapid", "rapidly", "speed up", "speedy"],
+        "fast": ["quick", "quickly", "faster", "rapid", "rapidly", "speed up", "speedy", "full speed", "top speed", "max speed",
+                 "maximum speed"],
         "slow": ["slowly", "slower", "slow down"],
         "normal": ["regular", "default", "standard", "usual", "ordinary"],
     ]
@@ -476,15 +482,20 @@ public struct InstructionNormalizer: Sendable {
         // "turn around", "spin around", "about face", "u turn": half a turn.
         if turnsInDegrees {
             var k = 0
-            while k + 1 < out.count {
+            while k < out.count {
                 // (Not when the clause gives its own angle: "spin around to the left by 90 degrees".)
                 // ("turn all the way around", "spin completely around").
                 let around = out[(k + 1)...].prefix { ["all", "the", "way", "completely", "fully", "right"].contains($0) }.count + k + 1
-                if ["turn", "spin", "rotate"].contains(out[k]), around < out.count, out[around] == "around",
+                if k + 1 < out.count, ["turn", "spin", "rotate"].contains(out[k]), around < out.count, out[around] == "around",
                    !out[(around + 1)...].prefix(while: { !["and", "then", ",", "-"].contains($0) }).contains(where: { Self.number($0) != nil }) {
                     out.replaceSubrange(k...around, with: [out[k], "180", "degrees"])
-                } else if ["about", "u"].contains(out[k]), ["face", "turn"].contains(out[k + 1]) {
+                } else if k + 1 < out.count, ["about", "u"].contains(out[k]), ["face", "turn"].contains(out[k + 1]) {
                     out.replaceSubrange(k...(k + 1), with: ["turn", "180", "degrees"])
+                }
+                // "a U-turn" (tokenized "uturn"); "a U-turn to the left, 180 degrees" gives its own angle.
+                if out[k] == "uturn" {
+                    let ownAngle = out[(k + 1)...].prefix(while: { !["and", "then"].contains($0) }).contains(where: { Self.number($0) != nil })
+                    out.replaceSubrange(k...k, with: ownAngle ? ["turn"] : ["turn", "180", "degrees"])
                 }
                 k += 1
             }
@@ -502,6 +513,14 @@ public struct InstructionNormalizer: Sendable {
         var found: String?
         for (key, name) in phrases where key.count == words.count {
             let differing = key.indices.filter { key[$0] != words[$0] }
+            // A name of several words, each written as it sounds ("the livving rum", "the wotter towr": the same
+            // consonants in the same order), where one word at least is the name's own or one slip from it.
+            if key.count > 1, differing.count >= 1, differing.allSatisfy({ couldSlip(words[$0]) && Self.soundsAlike(words[$0], key[$0]) }),
+               key.indices.contains(where: { key[$0] == words[$0] || Self.distance(words[$0], key[$0]) == 1 }) {
+                if let f = found, f != name { return nil }
+                found = name
+                continue
+            }
             guard differing.count == 1, let i = differing.first else { continue }
             let w = words[i], k = key[i]
             guard couldSlip(w), Self.distance(w, k) == 1 else { continue }
@@ -512,6 +531,17 @@ public struct InstructionNormalizer: Sendable {
             found = name
         }
         return found
+    }
+
+    /// Whether a word could be another as it sounds: the same first letter and the same consonants in the same order
+    /// (doubled letters once), within two edits ("rum" / "room", "wotter" / "water", "towr" / "tower").
+    static func soundsAlike(_ w: String, _ k: String) -> Bool {
+        func consonants(_ s: String) -> [Character] {
+            var out: [Character] = []
+            for c in s.dropFirst() where !"aeiouy".contains(c) && out.last != c { out.append(c) }
+            return out
+        }
+        return w.first == k.first && consonants(w) == consonants(k) && !consonants(k).isEmpty && distance(w, k) <= 2
     }
 
     /// Longest match of entity and alias phrases → canonical names ("coffee table" → coffee_table, "lounge" → living_room).

@@ -324,6 +324,21 @@ public final class LexiconDrafter: Drafter {
         }
     }()
 
+    /// The directions an action's signed numbers go, both ways: a number parameter described as "up" is an offset that
+    /// also goes down ("descend 15 cm" is the gripper's dz, negative), whatever the length of the word.
+    private lazy var signedDirections: [String: Set<String>] = {
+        var out: [String: Set<String>] = [:]
+        for a in robot.actions {
+            for p in a.parameters where p.kind == .number || p.kind == .integer {
+                for d in InstructionNormalizer.tokenize(p.description).compactMap(Self.direction) {
+                    out[a.name, default: []].insert(d)
+                    if let o = Self.opposite[d].flatMap(Self.direction) { out[a.name, default: []].insert(o) }
+                }
+            }
+        }
+        return out
+    }()
+
     /// Everyday English verbs for what robot actions are usually called (by the stem of the word a robot file uses).
     /// General language, not any corpus: a file that calls its action otherwise gets none of these.
     static let synonyms: [String: [String]] = [
@@ -336,7 +351,8 @@ public final class LexiconDrafter: Drafter {
         "picture": ["photograph", "snap", "shoot", "capture", "photo", "shot", "snapshot", "pic", "image"],
         "hover": ["hang", "linger", "loiter", "stay", "remain"],
         "count": ["tally", "many"],
-        "pick": ["grab", "grasp", "collect"],
+        "pick": ["grab", "grasp", "collect", "lift", "hold", "seize", "snatch"],
+        "suction": ["vacuum"],
         "place": ["put", "deposit", "set", "drop"],
         "drop": ["put", "place", "set", "deposit", "toss", "throw", "dump"],
         "release": ["let", "drop", "open"],
@@ -344,6 +360,8 @@ public final class LexiconDrafter: Drafter {
         "speed": ["pace", "velocity", "faster", "slower"],
         "back": Array(backWords).sorted(),
     ]
+
+    static let synonymStems = Set(synonyms.values.flatMap { $0.map(stem) })
 
     /// Whether an instruction word and an action word are forms of one word: equal stems, or one the
     /// start of the other with at least five letters in common ("photograph" / "photo"), or the same
@@ -362,7 +380,7 @@ public final class LexiconDrafter: Drafter {
     /// The words that mean true and false for a boolean parameter: "on"/"enable" and "off"/"disable",
     /// plus the word after "true to" / "false to" (or "true =", "true:") in its description.
     static func booleanWords(_ description: String) -> (Set<String>, Set<String>) {
-        var yes: Set<String> = ["on", "enable"], no: Set<String> = ["off", "disable"]
+        var yes: Set<String> = ["on", "enable", "activate", "engage"], no: Set<String> = ["off", "disable", "deactivate", "disengage", "cut", "kill"]
         let d = InstructionNormalizer.tokenize(description)
         for (i, w) in d.enumerated() where (w == "true" || w == "false") && i + 1 < d.count {
             var j = i + 1
@@ -539,13 +557,13 @@ public final class LexiconDrafter: Drafter {
     static let axes: [(letter: String, positive: Set<String>, negative: Set<String>)] = [
         ("x", ["forward", "forwards", "ahead"], ["backward", "backwards", "back"]),
         ("y", ["left", "leftward", "leftwards"], ["right", "rightward", "rightwards"]),
-        ("z", ["up", "upward", "upwards", "lift", "raise", "higher"], ["down", "downward", "downwards", "lower"]),
+        ("z", ["up", "upward", "upwards", "lift", "raise", "higher", "ascend"], ["down", "downward", "downwards", "lower", "descend"]),
     ]
 
     /// A direction a parameter's description may name, its everyday words, and the words of its opposite.
     static let directionWords: [(String, Set<String>, Set<String>)] = [
-        ("up", ["lift", "raise", "higher", "upward", "upwards", "up"], ["down", "lower", "downward", "downwards"]),
-        ("down", ["lower", "down", "downward", "downwards"], ["lift", "raise", "higher", "upward", "upwards", "up"]),
+        ("up", ["lift", "raise", "higher", "upward", "upwards", "up", "ascend"], ["down", "lower", "downward", "downwards", "descend"]),
+        ("down", ["lower", "down", "downward", "downwards", "descend"], ["lift", "raise", "higher", "upward", "upwards", "up", "ascend"]),
     ]
 
     /// The action the clause's words point to (action name words count double, description words
@@ -579,7 +597,9 @@ public final class LexiconDrafter: Drafter {
             let said = w.filter { word in stems.contains { Self.sameWord($0, word.key) } }
             // (Once per direction, and not for one its words already say.)
             let saidDirections = Set(said.keys.compactMap(Self.direction))
-            let alike = Set(w.keys.compactMap(Self.direction)).intersection(directions).subtracting(saidDirections)
+            // (A direction of a file's own words: "lift" as a verb of taking says no "up".)
+            let alike = Set(w.keys.filter { !Self.synonymStems.contains($0) }.compactMap(Self.direction)).union(signedDirections[a.name] ?? [])
+                .intersection(directions).subtracting(saidDirections)
             return (a, said.values.reduce(valued ? 2 : 0, +) + alike.count + (compound[a.name] ?? 0))
         }
         // A number said with a unit ("14 metres", "30 s") is evidence as strong as a word of the action's name for the
@@ -590,17 +610,24 @@ public final class LexiconDrafter: Drafter {
             scored = scored.compactMap { a, score in
                 let dims = a.parameters.compactMap { $0.unit.flatMap(Self.dimension(ofParameterUnit:)) }
                 if !dims.isEmpty, Set(dims).isDisjoint(with: said) { return nil }
-                return (a, score + (said.contains { d in dims.filter { $0 == d }.count == 1 } ? 2 : 0))
+                return (a, score + (said.contains(where: dims.contains) ? 2 : 0))
             }
         }
         // Between actions its words point to alike, the one that takes what the clause names ("go back to the
         // charging_dock": navigate_to, not dock).
         let names = { (a: Action) -> Bool in a.parameters.contains { p in p.entityClass.map { self.namesMember(of: $0, entities) } ?? false } }
         scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : names($0.0) && !names($1.0) }
-        guard let (action, top) = scored.first, top >= 1 else { return [] }
+        guard let (first, top) = scored.first, top >= 1 else { return [] }
+        var action = first
         // A tie between twins (the same parameters; the robot's state tells them apart: "climb to 18 m" is takeoff
         // on the ground, change_altitude in the air) reads as each of them.
-        let tied = scored.prefix { $0.1 == top && names($0.0) == names(action) }.map(\.0)
+        var tied = scored.prefix { $0.1 == top && names($0.0) == names(action) }.map(\.0)
+        // A tie of actions that take nothing the clause names, where one other action its words point to takes what it
+        // names, is that one: "set the green_gear on the tray" (set_mode, set_suction; drop_in of the tray).
+        if !tied.allSatisfy({ Self.twins(action, $0) }), !names(action) {
+            let naming = scored.filter { $0.1 >= 1 && names($0.0) }
+            if naming.count == 1 { action = naming[0].0; tied = [action] }
+        }
         guard tied.allSatisfy({ Self.twins(action, $0) }) else { return [] }
         var call = ActionCall(action.name)
         var numberIndex = 0
@@ -772,7 +799,8 @@ public final class LexiconDrafter: Drafter {
                 }
                 // A clause of one mention only ("go to the bathroom, then the hallway") asks for the one before again.
                 var said = reading(c) != nil ? c : robotClauses ? previous.flatMap { elided(c, after: $0) } : nil
-                if said != c { fragments = true }
+                // (A clause that starts with its number, "... and 5 cm down", goes on with the one before.)
+                if said != c || k > 1 && InstructionNormalizer.tokenize(c).first.flatMap(InstructionNormalizer.number) != nil { fragments = true }
                 // One that reads as nothing and names nothing may be half of one request with the next ("slow down a
                 // little, to 0.4 m s", "take off and climb to 5 m").
                 // (Or the direction of the next: "scoot back a little, like 0.2 m".)

@@ -94,7 +94,10 @@ struct References: Sendable {
             // Not what the robot is asked to say, nor words after a request of their own ("fetch the phone, put it on
             // the coffee_table and say your phone is on the coffee_table"): before the object, no name and no speech.
             guard !t[..<i].contains(where: { objects.contains($0) || places.contains($0) || Self.speechWords.contains($0) }) else { return nil }
-            var k = i + 1, said = false
+            // "i'd like the phone on the dining_table": wanting it there says it as well.
+            let article = i > 0 && ["the", "my", "your", "that", "this"].contains(t[i - 1]) ? 1 : 0
+            let wanted = i - article > 0 && ["like", "want", "need", "love", "prefer"].contains(t[i - article - 1])
+            var k = i + 1, said = wanted
             while k < t.count, k <= i + 4, Self.placementWords.contains(t[k]) { said = true; k += 1 }
             guard said, k + 1 < t.count, ["on", "in", "onto", "into", "at"].contains(t[k]) else { continue }
             var j = k + 1
@@ -194,6 +197,11 @@ struct References: Sendable {
                     continue
                 }
             }
+            // "the white towel", where the towel is white: the color says nothing more than the name.
+            if let objects = colors[t[i]], let next = at(i + 1), objects.contains(next) {
+                i += 1
+                continue
+            }
             // "<color> <vague noun>" → the one object of that color; of several, the one where the words after say it
             // lies ("the black thing on the coffee_table", "the black one in the bedroom": the place is then said).
             if let objects = colors[t[i]], let noun = at(i + 1), Self.vagueNouns.contains(noun), !nameWords.contains(noun) {
@@ -222,6 +230,14 @@ struct References: Sendable {
                 i = next
                 continue
             }
+            // "room with (the) toilet", "room where I sleep" → the room of that name, where the world has one: what rooms
+            // of the usual names hold and are for, in everyday English.
+            if t[i] == "room", let (room, next) = roomByUse(after: i + 1, t), let place = roomPlaces[room] {
+                if out.last == "the" { out.removeLast() }
+                out.append(place)
+                i = next
+                continue
+            }
             // "wherever (the) X is|are", "where (the) X is|are" (after a verb of motion) → what X is on.
             if t[i] == "wherever" || t[i] == "where" && ["to", "go", "drive", "head", "move"].contains(out.last ?? ""),
                let (x, next) = thing(after: i, t, joiners: [t[i]]), let support = supports[x] ?? rooms[x].flatMap({ roomPlaces[$0] }) {
@@ -233,6 +249,30 @@ struct References: Sendable {
             i += 1
         }
         return out
+    }
+
+    /// What rooms of the usual names hold and what people do in them, in everyday English (not any world's).
+    static let roomUses: [String: Set<String>] = [
+        "bedroom": ["bed", "beds", "wardrobe", "dresser", "pillows", "sleep", "sleeps", "sleeping", "slept", "nap"],
+        "bathroom": ["toilet", "shower", "bath", "bathtub", "tub", "loo", "bathe", "shave", "showers"],
+        "kitchen": ["fridge", "refrigerator", "stove", "oven", "cooker", "microwave", "dishwasher", "cook", "cooks", "cooking", "bake"],
+        "living_room": ["tv", "television", "couch", "fireplace", "relax"],
+        "dining_room": ["dine", "dinner"],
+        "garage": ["car", "cars"],
+        "office": ["desk", "computer"],
+    ]
+
+    /// After "with", "containing", "that has", "where" (at `i`): within a few words, a thing or a use of one room name
+    /// alone ("with the toilet", "where i sleep"); that room and the index after the word.
+    private func roomByUse(after i: Int, _ t: [String]) -> (String, Int)? {
+        guard i < t.count, ["with", "containing", "where", "that", "which"].contains(t[i]) else { return nil }
+        var k = i + 1
+        while k < t.count, k <= i + 4, ![",", "and", "then"].contains(t[k]) {
+            let fits = Self.roomUses.filter { $0.value.contains(t[k]) }.map(\.key)
+            if fits.count == 1 { return (fits[0], k + 1) }
+            k += 1
+        }
+        return nil
     }
 
     /// After one of `joiners` at `i`: an optional article, an entity or obstacle name, an optional "is"/"are";

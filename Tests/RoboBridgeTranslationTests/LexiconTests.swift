@@ -127,6 +127,22 @@ struct AxisBindingTests {
         #expect(parse("drop it in the left bin") == ["drop_in(bin=\"left_bin\")"])
     }
 
+    @Test func signedOffsetsEverydayVerbsAndTheWordsOfOnAndOff() throws {
+        let parse = try parser("arm", "workbench")
+        // A signed offset goes both ways: "descend" and "down" are dz's negative, a written minus sign stays.
+        #expect(parse("descend fifteen centimeters") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-15)"])
+        #expect(parse("bring the suction cup down 3 cm") == ["move_gripper(dx_cm=0, dy_cm=0, dz_cm=-3)"])
+        #expect(parse("move the gripper -0.05 metres in x") == ["move_gripper(dx_cm=-5, dy_cm=0, dz_cm=0)"])
+        // Everyday verbs of taking, and of on and off.
+        #expect(parse("lift the green gear off the bench") == ["pick(part=\"green_gear\")"])
+        #expect(parse("cut the suction") == ["set_suction(enabled=false)"])
+        #expect(parse("vacuum on") == ["set_suction(enabled=true)"])
+        // "set" names set_mode and set_suction, and is a verb of putting down: what the request names tells.
+        #expect(parse("set the green gear on the tray") == ["pick(part=\"green_gear\")\ndrop_in(bin=\"tray\")"])
+        #expect(parse("set the mode to fast") == ["set_mode(mode=\"fast\")"])
+        #expect(parse("set the suction on") == ["set_suction(enabled=true)"])
+    }
+
     @Test func wordsOfAskingAndClausesNamingNothingAreLeftOut() throws {
         let (rover, world) = try load("rover", "apartment")
         let normalizer = InstructionNormalizer(robot: rover, world: world)

@@ -37,6 +37,27 @@ struct NormalizerTests {
         #expect(r.normalize("bring the key") == "bring the key")
     }
 
+    @Test func namesWrittenAsTheySound() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let r = InstructionNormalizer(robot: rover, world: world)
+        // Every word of a name of two written as it sounds (the same consonants), one at least a slip at most.
+        #expect(r.normalize("head to the livving rum") == "head to the living_room")
+        #expect(r.normalize("go to the kichen counter") == "go to the kitchen_counter")
+        // Not a name of one word, nor another name's words.
+        #expect(r.normalize("bring the rum") == "bring the rum")
+        let (drone, farm) = try load("drone", "farm")
+        let d = InstructionNormalizer(robot: drone, world: farm)
+        #expect(d.normalize("fly to the wotter towr") == "fly to the water_tower")
+    }
+
+    @Test func aUTurnIsHalfATurnAndASignIsTheNumbers() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let n = InstructionNormalizer(robot: rover, world: world)
+        #expect(n.normalize("do a U-turn") == "do a turn 180 degrees")
+        #expect(n.normalize("do a U-turn to the left, 90 degrees") == "do a turn to the left, 90 degrees")
+        #expect(n.normalize("move -50 cm, the hallway - go") == "move -0.5 m, the hallway, go")
+    }
+
     @Test func numbersAsPeopleWriteThem() throws {
         let (rover, world) = try load("rover", "apartment")
         let n = InstructionNormalizer(robot: rover, world: world)
@@ -174,6 +195,13 @@ struct ReferenceTests {
         #expect(n.normalize("bring the yellow fruit to the coffee table") == "bring the banana to the coffee_table")
         #expect(n.normalize("take the green thing to the kitchen") == "take the book to the kitchen")
         #expect(n.normalize("go to the room with the sofa") == "go to living_room")  // an obstacle: the nearest place's room
+        // A color the object has says nothing more than its name; another color stays.
+        #expect(n.normalize("grab the white towel") == "grab the towel")
+        #expect(n.normalize("grab the blue towel") == "grab the blue towel")
+        // What rooms of the usual names hold and are for, where the world has the room.
+        #expect(n.normalize("go to the room with the toilet") == "go to bathroom")
+        #expect(n.normalize("drive to the room where I sleep") == "drive to bedroom")
+        #expect(n.normalize("go to the room with the car") == "go to the room with the car")
         #expect(n.normalize("go to the room where the dining table is") == "go to kitchen")
         #expect(n.normalize("go to wherever the towel is") == "go to bathroom")
         #expect(n.normalize("drive to where the keys are") == "drive to coffee_table")
@@ -212,6 +240,9 @@ struct ReferenceTests {
         let (rover, world) = try load("rover", "apartment")
         let n = InstructionNormalizer(robot: rover, world: world)
         #expect(n.normalize("the phone should be on the kitchen counter, not on the nightstand") == "put the phone on the kitchen_counter")
+        #expect(n.normalize("I'd really like the phone on the dining table, if you don't mind") == "put the phone on the dining_table")
+        // Liking a thing where it is is no request to move it.
+        #expect(n.normalize("i like the phone") == "i like the phone")
         #expect(n.normalize("it would be great if the towel were in the bedroom") == "put the towel in the bedroom")
         #expect(n.normalize("the mug belongs on the coffee table and then go to the kitchen")
             == "put the blue_mug on the coffee_table and then go to the kitchen")
