@@ -111,7 +111,7 @@ public struct InstructionNormalizer: Sendable {
         if let speechVerb { tokens = Self.tellingEveryone(tokens, verb: speechVerb) }
         if let references {
             tokens = references.inItsRoom(references.resolve(tokens))
-            tokens = references.placement(tokens) ?? tokens
+            tokens = references.placement(tokens) ?? references.summons(tokens) ?? tokens
             tokens = references.withoutOwnPlace(references.withoutParticles(tokens))
         }
         return tokens.joined(separator: " ").replacingSpaceBeforePunctuation()

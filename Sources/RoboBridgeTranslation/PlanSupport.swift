@@ -25,7 +25,8 @@ public struct PlanSupport {
         self.robot = robot
         self.speaks = speaks
         let words = InstructionNormalizer.tokenize(normalized)
-        said = Set(words)
+        // (With the words of the names it says: "count the blue_block" says "blue blocks".)
+        said = Set(words + words.filter { $0.contains("_") }.flatMap { $0.split(separator: "_").map(String.init) })
         numbers = words.compactMap { InstructionNormalizer.number($0) }
         entities = Set(world?.entityNames ?? [])
         var implied = Set<String>()
@@ -135,7 +136,8 @@ public struct PlanSupport {
             return said.contains(s) || implied.contains(s) || !(wordsOf[s] ?? []).isDisjoint(with: said)
         case .string(let s) where p?.kind == .string:
             let w = InstructionNormalizer.tokenize(s)
-            return w.isEmpty ? nil : w.filter(said.contains).count * 2 >= w.count
+            let singular = { (x: String) in x.count > 3 && x.hasSuffix("s") ? String(x.dropLast()) : x }
+            return w.isEmpty ? nil : w.filter { said.contains($0) || said.contains(singular($0)) }.count * 2 >= w.count
         case .integer, .number:
             guard let v = value.numeric else { return nil }
             return numbers.contains { abs(abs($0) - abs(v)) < 0.0005 }

@@ -20,6 +20,8 @@ struct References: Sendable {
     /// The world's objects, and the places and surfaces an object can be put on or in.
     private let objects: Set<String>
     private let places: Set<String>
+    /// Where the robot can be asked to go: places, surfaces and waypoints.
+    private let destinations: Set<String>
     /// Entity → the words of its description that say what it is ("landing", "pad", "house" for "The landing pad by
     /// the house."), with its kind's noun ("waypoint").
     private let described: [(name: String, words: Set<String>)]
@@ -58,6 +60,7 @@ struct References: Sendable {
         nameWords = Set(world.entityNames.flatMap { $0.split(separator: "_").map(String.init) })
         objects = Set(world.objects.map(\.name))
         places = Set((world.places + world.surfaces).map(\.name))
+        destinations = places.union(world.waypoints.map(\.name))
         var described: [(String, Set<String>)] = []
         let entries: [(String, String?, String?)] = world.places.map { ($0.name, $0.description, nil) } + world.surfaces.map { ($0.name, $0.description, "surface") }
             + world.waypoints.map { ($0.name, $0.description, "waypoint") } + world.objects.map { ($0.name, $0.description, "object") }
@@ -111,6 +114,21 @@ struct References: Sendable {
         return nil
     }
 
+    /// Wanting the robot somewhere is asking it to go there: "i need you in the bedroom", "we want you over at the
+    /// barn" → "go to the bedroom". What follows the place is kept.
+    func summons(_ t: [String]) -> [String]? {
+        for i in t.indices.dropFirst() where t[i] == "you" && ["need", "want", "needs", "wants"].contains(t[i - 1]) {
+            var k = i + 1
+            if k < t.count, ["over", "back", "up", "down", "out"].contains(t[k]) { k += 1 }
+            guard k < t.count, ["in", "at", "on", "by", "to"].contains(t[k]) else { continue }
+            k += 1
+            if k < t.count, t[k] == "the" { k += 1 }
+            guard k < t.count, destinations.contains(t[k]) else { continue }
+            return ["go", "to", "the", t[k]] + t[(k + 1)...]
+        }
+        return nil
+    }
+
     /// A verb's particle between the object and where it goes ("set the keys down on the dining_table", "put it back in
     /// the box") says nothing of either: the request without it.
     func withoutParticles(_ t: [String]) -> [String] {
@@ -138,13 +156,19 @@ struct References: Sendable {
             if k < t.count, ["of", "off"].contains(t[k]) { k += 1 }
             if k < t.count, ["the", "your"].contains(t[k]) { k += 1 }
             guard k < t.count, t[k] == supports[t[i]] || t[k] == rooms[t[i]] else { i += 1; continue }
-            // "in/on/at" only where another goal follows ("the apple on the counter to the table", "over to").
+            // "in/on/at" only where another goal follows ("the apple on the counter to the table", "over to"), or after a
+            // verb of taking with nothing after the place ("grab the towel in the bathroom": where it lies, no goal).
             let goal = k + 1 < t.count && ["over", "across", "back"].contains(t[k + 1]) ? k + 2 : k + 1
-            guard source || goal < t.count && ["to", "into", "onto"].contains(t[goal]) else { i += 1; continue }
+            let taken = goal >= t.count || [",", "and", "then", "please", "!", "?"].contains(t[goal])
+            let taking = t[max(0, i - 4)..<i].contains(where: Self.takingVerbs.contains)
+            guard source || goal < t.count && ["to", "into", "onto"].contains(t[goal]) || taking && taken else { i += 1; continue }
             i = k + 1
         }
         return out
     }
+
+    /// Verbs of taking a thing from where it lies.
+    static let takingVerbs: Set<String> = ["grab", "pick", "get", "fetch", "collect", "take", "snatch", "seize", "grasp", "bring"]
 
     /// Words that say where a thing should be rather than ask for an action.
     static let speechWords: Set<String> = ["say", "says", "tell", "announce", "speak", "shout", "utter", "declare", "saying", "telling"]

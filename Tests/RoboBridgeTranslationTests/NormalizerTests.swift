@@ -241,6 +241,10 @@ struct ReferenceTests {
         let n = InstructionNormalizer(robot: rover, world: world)
         #expect(n.normalize("the phone should be on the kitchen counter, not on the nightstand") == "put the phone on the kitchen_counter")
         #expect(n.normalize("I'd really like the phone on the dining table, if you don't mind") == "put the phone on the dining_table")
+        // Wanting the robot somewhere asks it to go there.
+        #expect(n.normalize("I need you in the bedroom") == "go to the bedroom")
+        #expect(n.normalize("I need you in the bedroom, then say hi") == "go to the bedroom, then say hi")
+        #expect(n.normalize("I need you to go to the bedroom") == "i need you to go to the bedroom")
         // Liking a thing where it is is no request to move it.
         #expect(n.normalize("i like the phone") == "i like the phone")
         #expect(n.normalize("it would be great if the towel were in the bedroom") == "put the towel in the bedroom")
@@ -259,6 +263,10 @@ struct ReferenceTests {
         #expect(n.normalize("pick up the phone from the bedside table") == "pick up the phone")
         #expect(n.normalize("take the keys off the coffee table and put them on the bedside table") == "take the keys and put them on the bedside_table")
         #expect(n.normalize("bring the apple in the kitchen to the coffee table") == "bring the apple to the coffee_table")
+        // After a verb of taking, with no goal after it, the place it lies is where to take it from.
+        #expect(n.normalize("grab the towel in the bathroom") == "grab the towel")
+        #expect(n.normalize("pick up the apple on the kitchen counter, then go to the hallway") == "pick up the apple, then go to the hallway")
+        #expect(n.normalize("leave the towel in the bathroom") == "leave the towel in the bathroom")
         // Somewhere else, or the goal: as written.
         #expect(n.normalize("pick up the phone from the coffee table") == "pick up the phone from the coffee_table")
         #expect(n.normalize("put the apple on the kitchen counter") == "put the apple on the kitchen_counter")

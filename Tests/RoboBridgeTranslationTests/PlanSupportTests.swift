@@ -28,6 +28,16 @@ struct PlanSupportTests {
         #expect(speaking.supported([climb, ActionCall("return_home"), ActionCall("land")]) == [climb, ActionCall("return_home")])
     }
 
+    @Test func aTextSaysTheWordsOfANameTheRequestSays() throws {
+        let (arm, bench) = try load("arm", "workbench")
+        let count = ActionCall("count_parts", [.init("kind", .string("blue blocks")), .init("max", .integer(20))])
+        // "blue blocks" is the blue_block's words, plural: the count is what the request asks, as much as going home.
+        let support = PlanSupport(normalized: "count the blue_block, then go home", robot: arm, world: bench) { $0 == "home" }
+        #expect(support.supported([count, ActionCall("home")]) == [count, ActionCall("home")])
+        let other = ActionCall("count_parts", [.init("kind", .string("green gears")), .init("max", .integer(20))])
+        #expect(support.supported([other, ActionCall("home")]) == [ActionCall("home")])
+    }
+
     /// A call the one before it already does, by its description ("return_home: Fly back to the home pad and land."),
     /// is left out; streamed or not.
     @Test func aCallThePreviousOneDoesIsLeftOut() throws {
