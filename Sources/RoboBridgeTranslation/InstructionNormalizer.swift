@@ -10,6 +10,10 @@ import RoboBridgeConfig
 public struct InstructionNormalizer: Sendable {
     /// phrase (lowercased words) → canonical entity name
     private let phrases: [[String]: String]
+    /// The words of three letters of the robot's action names ("say", "fly").
+    private let actionVerbs: Set<String>
+    /// The words of a name of several words run together → the name.
+    private let joinedNames: [String: String]
     private let longestPhrase: Int
     /// Words known to the robot and world, for typo correction.
     private let known: Set<String>
@@ -74,8 +78,13 @@ public struct InstructionNormalizer: Sendable {
         // A single word that names one of the robot's actions stays a verb ("dock", "return home"),
         // even where the world has an entity or alias of that name.
         let actionWords = Set(robot.actions.flatMap { words($0.name) })
+        actionVerbs = actionWords.filter { $0.count == 3 }
         self.phrases = phrases.filter { $0.key.count > 1 || !actionWords.contains($0.key[0]) || $0.key[0] == $0.value }
         longestPhrase = phrases.keys.map(\.count).max() ?? 1
+        // A name of several words written as one ("livingroom", "waterbottle").
+        var joined: [String: String] = [:]
+        for (key, name) in self.phrases where key.count > 1 { joined[key.joined()] = name }
+        joinedNames = joined
         // Typos are also corrected towards the words of the file's descriptions and examples and everyday words of
         // commands ("trun rigth 90 degres", "rasie the gripper").
         var targets = Self.common
@@ -145,6 +154,7 @@ public struct InstructionNormalizer: Sendable {
         while i < t.count {
             if ["tell", "let", "telling", "letting"].contains(t[i]) {
                 var k = i + 1
+                if k < t.count, t[k] == "to", !t[i].hasPrefix("let") { k += 1 }  // "tell to them"
                 if k < t.count, t[k] == "the" { k += 1 }
                 if k < t.count, audience.contains(t[k]) {
                     k += 1
@@ -221,6 +231,7 @@ public struct InstructionNormalizer: Sendable {
     }
 
     private func correct(_ word: String) -> String {
+        if let s = swapped(word) { return s }
         guard word.count >= 4, word.allSatisfy(\.isLetter), !known.contains(word), !everyday.contains(word), !Self.common.contains(word),
               !dictionary.contains(word) else {
             return word
@@ -233,6 +244,13 @@ public struct InstructionNormalizer: Sendable {
         let near = nearest(word, in: known) { d in d <= (word.count >= 7 ? 2 : 1) }
             ?? nearest(word, in: everyday) { k, d in d == 1 && (word.count >= 5 || k.count == word.count && k.sorted() == word.sorted() || k.count == 5 && !dictionary.isEmpty) }
         return near ?? word
+    }
+
+    /// A word of three letters with two swapped ("sya" for say, "tkae"), of the robot's own words, where the model's
+    /// vocabulary has no such word.
+    private func swapped(_ word: String) -> String? {
+        guard word.count == 3, word.allSatisfy(\.isLetter), !dictionary.contains(word), !known.contains(word), !Self.common.contains(word) else { return nil }
+        return nearest(word, in: actionVerbs) { k, d in d == 1 && k.count == 3 && k.sorted() == word.sorted() }
     }
 
     /// The candidate within the edits `allowed` accepts (by its distance); among equally near ones, the one with the same
@@ -258,7 +276,9 @@ public struct InstructionNormalizer: Sendable {
         "slower", "half", "quarter", "around", "about", "that", "this", "them", "it's", "your", "you", "tell", "time", "weather",
         "more", "most", "less", "least", "than", "much", "many", "some", "such", "very", "once", "twice", "raise", "lower", "lift",
         "rotate", "drop", "put", "place", "pick", "speed", "stop", "wait", "towards", "toward", "along", "down", "could", "would",
-        "should", "centimetres", "centimeters", "minutes", "first", "after", "before", "table", "room", "uturn"]
+        "should", "centimetres", "centimeters", "minutes", "first", "after", "before", "table", "room", "uturn",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty",
+        "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred"]
 
     /// Edit distance with adjacent transpositions ("blcok" is one edit from "block").
     static func distance(_ a: String, _ b: String) -> Int {
@@ -369,6 +389,14 @@ public struct InstructionNormalizer: Sendable {
             if t[i] == "one", i > 0, Self.beforeOneAsThing.contains(t[i - 1]),
                i + 1 >= t.count || !Self.afterOneAsNumber.contains(t[i + 1]) && !(t[i + 1] == "and" && i + 2 < t.count && t[i + 2] == "a") {
                 out.append(t[i]); i += 1; continue
+            }
+            // "too metres" as a speech-to-text writes "two".
+            if t[i] == "too", i + 1 < t.count, Self.singleUnits.contains(Self.singularUnit(t[i + 1])) { out.append("2"); i += 1; continue }
+            // "zero point four", "1 point 5": the digits said one by one after "point".
+            if let (v, n) = value(at: i) ?? Self.number(t[i]).map({ ($0, 1) }), i + n + 1 < t.count, t[i + n] == "point", v == v.rounded(), v >= 0 {
+                var digits = "", j = i + n + 1
+                while j < t.count, let d = units[t[j]] ?? (t[j].count == 1 ? Int(t[j]) : nil), d < 10 { digits += String(d); j += 1 }
+                if !digits.isEmpty, let f = Double("\(Int(v)).\(digits)") { out.append(format(f)); i = j; continue }
             }
             if let (v, n) = value(at: i) {
                 var v = v
@@ -559,7 +587,7 @@ public struct InstructionNormalizer: Sendable {
                     || (i + 1 < t.count && Self.number(t[i + 1]) != nil)
                     || (i + 2 < t.count && ["by", "about", "around"].contains(t[i + 1]) && Self.number(t[i + 2]) != nil) { continue }
                 if let name = phrases[words] ?? phrases[words.map { $0.hasSuffix("s") && $0.count > 3 ? String($0.dropLast()) : $0 }]
-                    ?? misspelled(words) {
+                    ?? (n == 1 ? joinedNames[words[0]] : nil) ?? misspelled(words) {
                     out.append(name)
                     i += n
                     matched = true

@@ -315,7 +315,12 @@ public final class LexiconDrafter: Drafter {
             var w: [String: Int] = [:]
             for d in words where actionsWith[d] == 1 { w[d] = 1 }
             // (Its short parts, the "to" of fly_to, count as a description's word.)
-            for n in a.name.split(separator: "_") { w[Self.stem(String(n))] = n.count > 2 ? 2 : 1 }
+            // (A part that names what another action takes, the "parts" of count_parts beside pick's "part", is a thing
+            // more often than the action: it counts as a description's word.)
+            for n in a.name.split(separator: "_") {
+                let part = Self.stem(String(n))
+                w[part] = n.count > 2 && !otherParameters(a).contains(part) ? 2 : 1
+            }
             // Everyday synonyms of its words, where no other action has them ("announce" for say, "touch" for land).
             for (word, weight) in w {
                 for syn in Self.synonyms[word] ?? [] where actionsWith[Self.stem(syn)] == nil && w[Self.stem(syn)] == nil { w[Self.stem(syn)] = weight }
@@ -338,6 +343,11 @@ public final class LexiconDrafter: Drafter {
         }
         return out
     }()
+
+    /// The stems of the parameter names of the robot's other actions.
+    private func otherParameters(_ action: Action) -> Set<String> {
+        Set(robot.actions.filter { $0.name != action.name }.flatMap(\.parameters).map { Self.stem($0.name) })
+    }
 
     /// Everyday English verbs for what robot actions are usually called (by the stem of the word a robot file uses).
     /// General language, not any corpus: a file that calls its action otherwise gets none of these.
@@ -362,6 +372,10 @@ public final class LexiconDrafter: Drafter {
     ]
 
     static let synonymStems = Set(synonyms.values.flatMap { $0.map(stem) })
+
+    /// Words that open a question or a statement, not a command.
+    static let questionWords: Set<String> = ["how", "what", "where", "when", "why", "who", "which", "is", "are", "do", "does", "did",
+        "will", "i", "i'd", "i'm", "we", "we'd", "it", "there", "this", "that", "my", "our", "let's", "should", "must", "may", "might"]
 
     /// Whether an instruction word and an action word are forms of one word: equal stems, or one the
     /// start of the other with at least five letters in common ("photograph" / "photo"), or the same
@@ -592,6 +606,9 @@ public final class LexiconDrafter: Drafter {
         // A value of an action's choice parameter ("normal", "fast") points to that action as its name does. A word of
         // the same direction as one of the action's counts as that word ("down" for "descend", "lift" for "raise").
         let directions = Set(words.compactMap(Self.direction))
+        // (A question's first word, "how many ...", is no verb.)
+        let verbIndex = words.indices.first { !Self.filler.contains(words[$0]) && !["ok", "okay", "so", "first", "also", "next", "finally"].contains(words[$0]) }
+            .flatMap { used.contains($0) || Self.questionWords.contains(words[$0]) ? nil : $0 }
         var scored: [(Action, Int)] = actionWords.filter { a, _ in fits(a, entities: entities, numbers: numbers) }.map { a, w in
             let valued = a.parameters.contains { p in p.entityClass == nil && (p.values ?? []).contains(where: set.contains) }
             let said = w.filter { word in stems.contains { Self.sameWord($0, word.key) } }
@@ -600,7 +617,9 @@ public final class LexiconDrafter: Drafter {
             // (A direction of a file's own words: "lift" as a verb of taking says no "up".)
             let alike = Set(w.keys.filter { !Self.synonymStems.contains($0) }.compactMap(Self.direction)).union(signedDirections[a.name] ?? [])
                 .intersection(directions).subtracting(saidDirections)
-            return (a, said.values.reduce(valued ? 2 : 0, +) + alike.count + (compound[a.name] ?? 0))
+            // The clause's verb, its first word, counts once more ("release the part": set_suction, not count_parts).
+            let verb = verbIndex.map { v in w.keys.contains { Self.sameWord(Self.stem(words[v]), $0) } ? 1 : 0 } ?? 0
+            return (a, said.values.reduce(valued ? 2 : 0, +) + alike.count + (compound[a.name] ?? 0) + verb)
         }
         // A number said with a unit ("14 metres", "30 s") is evidence as strong as a word of the action's name for the
         // actions that take a number of that dimension, and rules out those whose numbers are all of another one.
@@ -610,6 +629,8 @@ public final class LexiconDrafter: Drafter {
             scored = scored.compactMap { a, score in
                 let dims = a.parameters.compactMap { $0.unit.flatMap(Self.dimension(ofParameterUnit:)) }
                 if !dims.isEmpty, Set(dims).isDisjoint(with: said) { return nil }
+                // An action of no numbers leaves the measure unread ("lift it 10 cm" moves; it does not pick).
+                if !a.parameters.contains(where: { $0.kind == .number || $0.kind == .integer }) { return (a, score - 1) }
                 return (a, score + (said.contains(where: dims.contains) ? 2 : 0))
             }
         }

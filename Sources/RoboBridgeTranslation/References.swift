@@ -33,7 +33,7 @@ struct References: Sendable {
 
     /// Nouns that say nothing of what a thing is, and everyday kinds of things.
     static let vagueNouns: Set<String> = ["thing", "things", "one", "item", "object", "part", "piece", "stuff", "fruit", "food", "toy",
-                                          "tool", "container", "device"]
+                                          "tool", "container", "device", "drink"]
 
     init(_ world: World) {
         colors = Dictionary(grouping: world.objects.filter { $0.color != nil }, by: { $0.color!.lowercased() }).mapValues { $0.map(\.name) }
@@ -211,6 +211,14 @@ struct References: Sendable {
                 i = end
                 continue
             }
+            // "the thing you change channels with", "what I open the front door with" → the one object of the world that
+            // everyday English says is for that (`objectUses`).
+            if let (name, next) = objectByUse(at: i, t) {
+                if !(i > 0 && ["the", "a", "an", "my", "your", "that", "this"].contains(t[i - 1])) { out.append("the") }
+                out.append(name)
+                i = next
+                continue
+            }
             // "the part that's green", "the thing which is red" → the one object of that color.
             if Self.vagueNouns.contains(t[i]), i > 0, ["the", "a", "an"].contains(t[i - 1]) {
                 var k = i + 1
@@ -226,9 +234,27 @@ struct References: Sendable {
                 i += 1
                 continue
             }
+            // "the fruit on the counter": a kind alone, of one member in the world or where the words after say it lies.
+            if let kind = Self.kinds[t[i]], i > 0, ["the", "a", "an", "some"].contains(t[i - 1]) {
+                let members = objects.filter { o in o.split(separator: "_").contains { kind.contains(String($0)) } }.sorted()
+                // (The place stays: where it lies, or where it goes, is for what comes after to read.)
+                var k = i + 1, here = members
+                if members.count > 1, let p = at(k), ["on", "in", "from", "off", "at"].contains(p) {
+                    k += 1
+                    if at(k) == "the" { k += 1 }
+                    here = at(k).map { w in members.filter { supports[$0] == w || rooms[$0] != nil && (rooms[$0] == w || roomPlaces[rooms[$0]!] == w) } } ?? []
+                }
+                if here.count == 1 {
+                    out.append(here[0])
+                    i += 1
+                    continue
+                }
+            }
             // "<color> <vague noun>" → the one object of that color; of several, the one where the words after say it
             // lies ("the black thing on the coffee_table", "the black one in the bedroom": the place is then said).
-            if let objects = colors[t[i]], let noun = at(i + 1), Self.vagueNouns.contains(noun), !nameWords.contains(noun) {
+            if var objects = colors[t[i]], let noun = at(i + 1), Self.vagueNouns.contains(noun), !nameWords.contains(noun) {
+                // A kind narrows them: "the red fruit" is the apple, not the red cup.
+                if let kind = Self.kinds[noun] { objects = objects.filter { o in o.split(separator: "_").contains { kind.contains(String($0)) } } }
                 if objects.count == 1 {
                     out.append(objects[0])
                     i += 2
@@ -285,6 +311,47 @@ struct References: Sendable {
         "garage": ["car", "cars"],
         "office": ["desk", "computer"],
     ]
+
+    /// Everyday kinds of things, by the words of the names of their members (general English, not any world's).
+    static let kinds: [String: Set<String>] = [
+        "fruit": ["apple", "banana", "orange", "pear", "lemon", "lime", "peach", "plum", "mango", "grapes", "cherry", "kiwi"],
+        "drink": ["water", "juice", "soda", "milk", "coffee", "tea", "beer", "wine"],
+        "tool": ["screwdriver", "hammer", "wrench", "pliers", "drill", "saw"],
+    ]
+
+    /// What things of the usual names are for, in everyday English (not any world's): by a word of the object's name.
+    static let objectUses: [String: Set<String>] = [
+        "remote": ["channel", "channels", "tv", "television", "zap"],
+        "towel": ["dry", "drying", "dries", "hands"],
+        "keys": ["door", "lock", "unlock", "locks"],
+        "key": ["door", "lock", "unlock", "locks"],
+        "book": ["read", "reading", "reads"],
+        "phone": ["call", "calling", "calls", "text", "texting", "ring", "phoning"],
+        "umbrella": ["rain"],
+        "charger": ["charge", "charging"],
+    ]
+
+    /// At `i`, a vague noun after an article ("the thing") or "what", said with a use (`objectUses`) of one object of
+    /// the world alone, within a few words: that object and the index after the phrase (through a closing "with", up to
+    /// where it goes: "to", "into", "on", or the clause's end).
+    private func objectByUse(at i: Int, _ t: [String]) -> (String, Int)? {
+        let articled = i > 0 && ["the", "a", "an", "my", "your", "that", "this"].contains(t[i - 1])
+        let handed = i > 0 && (Self.takingVerbs.contains(t[i - 1]) || ["hand", "give", "pass", "put", "me", "us"].contains(t[i - 1]))
+        guard articled && ["thing", "something", "one", "stuff", "item", "object", "device", "gadget"].contains(t[i]) || t[i] == "what" && handed
+        else { return nil }
+        let stops: Set<String> = [",", "and", "then", "to", "into", "onto", "on", "please", "!", "?"]
+        var k = i + 1
+        var found: (name: String, at: Int)?
+        while k < t.count, k <= i + 8, !(stops.contains(t[k]) && found != nil), ![",", "and", "then"].contains(t[k]) {
+            let fits = objects.filter { o in o.split(separator: "_").contains { Self.objectUses[String($0)]?.contains(t[k]) ?? false } }
+            if fits.count == 1, found == nil || found!.name == fits.first! { found = (fits.first!, k) }
+            else if fits.count > 1 || found != nil && !fits.isEmpty { return nil }
+            k += 1
+        }
+        guard let found else { return nil }
+        // (Not past more than four words after the use: "... with" and a few words of when or why.)
+        return (found.name, k - found.at <= 5 ? k : found.at + 1)
+    }
 
     /// After "with", "containing", "that has", "where" (at `i`): within a few words, a thing or a use of one room name
     /// alone ("with the toilet", "where i sleep"); that room and the index after the word.

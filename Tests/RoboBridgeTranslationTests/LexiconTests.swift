@@ -141,6 +141,10 @@ struct AxisBindingTests {
         #expect(parse("set the green gear on the tray") == ["pick(part=\"green_gear\")\ndrop_in(bin=\"tray\")"])
         #expect(parse("set the mode to fast") == ["set_mode(mode=\"fast\")"])
         #expect(parse("set the suction on") == ["set_suction(enabled=true)"])
+        // The clause's verb counts once more, a question's first word does not; an action of no numbers leaves a measure unread.
+        #expect(parse("release the part") == ["set_suction(enabled=false)"])
+        #expect(parse("how many blocks can you see?").first?.hasPrefix("count_parts(") == true)
+        #expect(parse("pick up the red block and lift it 10 cm") == ["pick(part=\"red_block\")\nmove_gripper(dx_cm=0, dy_cm=0, dz_cm=10)"])
     }
 
     @Test func wordsOfAskingAndClausesNamingNothingAreLeftOut() throws {

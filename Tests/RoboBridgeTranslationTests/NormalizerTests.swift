@@ -50,6 +50,21 @@ struct NormalizerTests {
         #expect(d.normalize("fly to the wotter towr") == "fly to the water_tower")
     }
 
+    @Test func numbersAndNamesAsASpeechToTextWritesThem() throws {
+        let (rover, world) = try load("rover", "apartment")
+        let n = InstructionNormalizer(robot: rover, world: world)
+        // Decimals said digit by digit after "point"; "too" before a unit; number words misspelt.
+        #expect(n.normalize("set speed to zero point four meters per second") == "set speed to 0.4 meters per second")
+        #expect(n.normalize("move 1 point 2 5 meters") == "move 1.25 meters")
+        #expect(n.normalize("move forward too meters") == "move forward 2 meters")
+        #expect(n.normalize("wait thrity seconds") == "wait 30 seconds")
+        #expect(n.normalize("I think so too") == "i think so too")
+        // A name of two words written as one; three letters of an action's word swapped.
+        #expect(n.normalize("go to the livingroom") == "go to the living_room")
+        #expect(n.normalize("sya hello") == "say hello")
+        #expect(n.normalize("tell to them the food is ready") == "say the food is ready")
+    }
+
     @Test func aUTurnIsHalfATurnAndASignIsTheNumbers() throws {
         let (rover, world) = try load("rover", "apartment")
         let n = InstructionNormalizer(robot: rover, world: world)
@@ -198,6 +213,16 @@ struct ReferenceTests {
         // A color the object has says nothing more than its name; another color stays.
         #expect(n.normalize("grab the white towel") == "grab the towel")
         #expect(n.normalize("grab the blue towel") == "grab the blue towel")
+        // What things of the usual names are for, and everyday kinds, where the world has one such thing alone.
+        #expect(n.normalize("take the thing you change channels with to the bedside table") == "take the tv_remote to the bedside_table")
+        // (With the vocabulary's real words, "read" is no typo of "red".)
+        let vocabulary = InstructionNormalizer(robot: rover, world: world, dictionary: ["read", "before", "sleep", "bring", "what"])
+        #expect(vocabulary.normalize("bring the thing i read before sleep to the lounge") == "bring the book to the living_room")
+        #expect(n.normalize("bring me what I open the front door with") == "bring me the keys")
+        #expect(vocabulary.normalize("say what you read") == "say what you read")
+        #expect(n.normalize("pick the red fruit") == "pick the apple")
+        #expect(n.normalize("grab the fruit from the counter") == "grab the apple")
+        #expect(n.normalize("grab the fruit") == "grab the fruit")
         // What rooms of the usual names hold and are for, where the world has the room.
         #expect(n.normalize("go to the room with the toilet") == "go to bathroom")
         #expect(n.normalize("drive to the room where I sleep") == "drive to bedroom")
