@@ -317,9 +317,10 @@ public final class LexiconDrafter: Drafter {
             // (Its short parts, the "to" of fly_to, count as a description's word.)
             // (A part that names what another action takes, the "parts" of count_parts beside pick's "part", is a thing
             // more often than the action: it counts as a description's word.)
+            let others = otherParameters(a)
             for n in a.name.split(separator: "_") {
                 let part = Self.stem(String(n))
-                w[part] = n.count > 2 && !otherParameters(a).contains(part) ? 2 : 1
+                w[part] = n.count > 2 && !others.contains(part) ? 2 : 1
             }
             // Everyday synonyms of its words, where no other action has them ("announce" for say, "touch" for land).
             for (word, weight) in w {

@@ -136,8 +136,7 @@ public struct PlanSupport {
             return said.contains(s) || implied.contains(s) || !(wordsOf[s] ?? []).isDisjoint(with: said)
         case .string(let s) where p?.kind == .string:
             let w = InstructionNormalizer.tokenize(s)
-            let singular = { (x: String) in x.count > 3 && x.hasSuffix("s") ? String(x.dropLast()) : x }
-            return w.isEmpty ? nil : w.filter { said.contains($0) || said.contains(singular($0)) }.count * 2 >= w.count
+            return w.isEmpty ? nil : w.filter { said.contains($0) || said.contains(Refusals.singular($0)) }.count * 2 >= w.count
         case .integer, .number:
             guard let v = value.numeric else { return nil }
             return numbers.contains { abs(abs($0) - abs(v)) < 0.0005 }

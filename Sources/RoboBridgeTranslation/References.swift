@@ -28,6 +28,8 @@ struct References: Sendable {
     private let describedWords: Set<String>
 
     /// Words that join the words of a description ("the pad *by the* house") and say nothing of the thing.
+    /// The words that point at one thing before its noun ("the", "my", "that" thing).
+    static let pointing: Set<String> = ["the", "a", "an", "my", "your", "that", "this"]
     static let joiners: Set<String> = ["the", "a", "an", "of", "by", "beside", "near", "next", "to", "at", "on", "in", "with", "and",
                                        "behind", "outside", "inside", "s", "its", "is", "are", "where"]
 
@@ -214,7 +216,7 @@ struct References: Sendable {
             // "the thing you change channels with", "what I open the front door with" → the one object of the world that
             // everyday English says is for that (`objectUses`).
             if let (name, next) = objectByUse(at: i, t) {
-                if !(i > 0 && ["the", "a", "an", "my", "your", "that", "this"].contains(t[i - 1])) { out.append("the") }
+                if !(i > 0 && Self.pointing.contains(t[i - 1])) { out.append("the") }
                 out.append(name)
                 i = next
                 continue
@@ -236,13 +238,13 @@ struct References: Sendable {
             }
             // "the fruit on the counter": a kind alone, of one member in the world or where the words after say it lies.
             if let kind = Self.kinds[t[i]], i > 0, ["the", "a", "an", "some"].contains(t[i - 1]) {
-                let members = objects.filter { o in o.split(separator: "_").contains { kind.contains(String($0)) } }.sorted()
+                let members = Self.members(of: objects, ofKind: kind).sorted()
                 // (The place stays: where it lies, or where it goes, is for what comes after to read.)
                 var k = i + 1, here = members
                 if members.count > 1, let p = at(k), ["on", "in", "from", "off", "at"].contains(p) {
                     k += 1
                     if at(k) == "the" { k += 1 }
-                    here = at(k).map { w in members.filter { supports[$0] == w || rooms[$0] != nil && (rooms[$0] == w || roomPlaces[rooms[$0]!] == w) } } ?? []
+                    here = at(k).map { lying(members, at: $0) } ?? []
                 }
                 if here.count == 1 {
                     out.append(here[0])
@@ -254,7 +256,7 @@ struct References: Sendable {
             // lies ("the black thing on the coffee_table", "the black one in the bedroom": the place is then said).
             if var objects = colors[t[i]], let noun = at(i + 1), Self.vagueNouns.contains(noun), !nameWords.contains(noun) {
                 // A kind narrows them: "the red fruit" is the apple, not the red cup.
-                if let kind = Self.kinds[noun] { objects = objects.filter { o in o.split(separator: "_").contains { kind.contains(String($0)) } } }
+                if let kind = Self.kinds[noun] { objects = Self.members(of: objects, ofKind: kind) }
                 if objects.count == 1 {
                     out.append(objects[0])
                     i += 2
@@ -264,7 +266,7 @@ struct References: Sendable {
                 if let p = at(k), ["on", "in", "from", "off", "at"].contains(p) {
                     k += 1
                     if at(k) == "the" { k += 1 }
-                    let here = at(k).map { w in objects.filter { supports[$0] == w || rooms[$0] != nil && (rooms[$0] == w || roomPlaces[rooms[$0]!] == w) } } ?? []
+                    let here = at(k).map { lying(objects, at: $0) } ?? []
                     if here.count == 1 {
                         out.append(here[0])
                         i = k + 1
@@ -331,11 +333,21 @@ struct References: Sendable {
         "charger": ["charge", "charging"],
     ]
 
+    /// The objects whose name has a word of a kind ("fruit": apple, banana, ...).
+    private static func members<C: Collection<String>>(of objects: C, ofKind kind: Set<String>) -> [String] {
+        objects.filter { o in o.split(separator: "_").contains { kind.contains(String($0)) } }
+    }
+
+    /// The objects that lie at a place the request names: on that support, or in that room (by its name or its place).
+    private func lying(_ objects: [String], at place: String) -> [String] {
+        objects.filter { supports[$0] == place || rooms[$0].map { $0 == place || roomPlaces[$0] == place } ?? false }
+    }
+
     /// At `i`, a vague noun after an article ("the thing") or "what", said with a use (`objectUses`) of one object of
     /// the world alone, within a few words: that object and the index after the phrase (through a closing "with", up to
     /// where it goes: "to", "into", "on", or the clause's end).
     private func objectByUse(at i: Int, _ t: [String]) -> (String, Int)? {
-        let articled = i > 0 && ["the", "a", "an", "my", "your", "that", "this"].contains(t[i - 1])
+        let articled = i > 0 && Self.pointing.contains(t[i - 1])
         let handed = i > 0 && (Self.takingVerbs.contains(t[i - 1]) || ["hand", "give", "pass", "put", "me", "us"].contains(t[i - 1]))
         guard articled && ["thing", "something", "one", "stuff", "item", "object", "device", "gadget"].contains(t[i]) || t[i] == "what" && handed
         else { return nil }
