@@ -309,6 +309,35 @@ public enum ToolGrounding {
         return g
     }
 
+    /// A grounded grammar (`grammar`) without the functions that need a number the request does not write ("How many
+    /// calories are in a Big Mac?" is no call of `calories_burned(activity, duration_minutes, weight_kg)`: its
+    /// numbers would be made up), and each function left out with its first such parameter. A parameter whose
+    /// description gives numbers their meanings ("1 for cleaning, 2 for ironing") is filled from words.
+    public static func withoutUnfilled(_ grammar: PlanGrammar, robot: Robot) -> (grammar: PlanGrammar, unfilled: [(function: String, parameter: String)]) {
+        var g = grammar
+        var unfilled: [(function: String, parameter: String)] = []
+        g.calls.removeAll { call in
+            let name = String(decoding: call.name, as: UTF8.self)
+            guard let action = robot.action(named: name) else { return false }
+            let missing = call.params.first { p in
+                guard p.required, freeNumber(p.kind), let param = action.parameter(named: String(decoding: p.name, as: UTF8.self)) else { return false }
+                return !param.description.contains(where: \.isNumber)
+            }
+            if let missing { unfilled.append((name, String(decoding: missing.name, as: UTF8.self))) }
+            return missing != nil
+        }
+        return (g, unfilled)
+    }
+
+    /// Whether a kind is a number (or a list of numbers) that no written number grounds.
+    static func freeNumber(_ kind: PlanGrammar.Param.Kind) -> Bool {
+        switch kind {
+        case .number, .integer: true
+        case .list(let item, _, _): freeNumber(item)
+        default: false
+        }
+    }
+
     /// A choice of spans (or a list of them) narrowed to `kept`, unless none of its values is kept.
     static func keeping(_ kept: Set<[UInt8]>, in kind: PlanGrammar.Param.Kind) -> PlanGrammar.Param.Kind {
         switch kind {

@@ -434,8 +434,15 @@ public final class Translator {
                 return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing,
                                    reason: "the request names nothing these functions do")
             }
-            var g = ToolGrounding.grammar(PlanGrammar(robot: decodingRobot, world: nil), robot: robot, instruction: instruction,
-                                              normalized: normalized, valuesFrom: valuesFrom)
+            var (g, unfilled) = ToolGrounding.withoutUnfilled(ToolGrounding.grammar(PlanGrammar(robot: decodingRobot, world: nil), robot: robot,
+                instruction: instruction, normalized: normalized, valuesFrom: valuesFrom), robot: robot)
+            if g.calls.isEmpty {
+                timing.totalMs = monotonicMilliseconds() - start
+                timing.prepareMs = timing.totalMs
+                let needs = unfilled.prefix(3).map { "\($0.function)'s \($0.parameter)" }.joined(separator: ", ")
+                return Translation(outcome: "no_action", actions: [], normalizedInstruction: normalized, timing: timing,
+                                   reason: "the request writes no number for \(needs)")
+            }
             g.allowsNone = relevance != .named
             grammarMasks = MaskCache(trie: trie, grammar: g)
         } else {

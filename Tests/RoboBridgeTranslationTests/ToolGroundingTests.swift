@@ -115,6 +115,28 @@ struct ToolGroundingTests {
         #expect(GrammarState().advance(Array(#"f(name="Ann", tags=["Ann"])"#.utf8), free)?.canEnd(free) != true)
     }
 
+    @Test func aFunctionThatNeedsAnUnwrittenNumberIsNotCalled() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "calories_burned", "parameters": {"properties": {"activity": {"type": "string"}, "minutes": {"type": "integer"}},
+              "required": ["activity", "minutes"]}},
+             {"name": "service_id", "parameters": {"properties": {"id": {"type": "integer", "description": "1 for cleaning, 2 for ironing"}},
+              "required": ["id"]}},
+             {"name": "mean", "parameters": {"properties": {"values": {"type": "array", "items": {"type": "number"}}}, "required": ["values"]}}]
+            """))
+        func kept(_ request: String) -> ([String], [String]) {
+            let (g, unfilled) = ToolGrounding.withoutUnfilled(ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot,
+                instruction: request, normalized: request.lowercased()), robot: robot)
+            return (g.calls.map { String(decoding: $0.name, as: UTF8.self) }, unfilled.map { "\($0.function).\($0.parameter)" })
+        }
+        // No number written: the functions that need one are out, unless the description says what numbers mean.
+        #expect(kept("How many calories are in a Big Mac?") == (["service_id"], ["calories_burned.minutes", "mean.values"]))
+        // A number in digits or in words fills them.
+        #expect(kept("I ran for 30 minutes") == (["calories_burned", "service_id", "mean"], []))
+        // (Number words come as digits from the normalizer: "thirty" is 30 in the normalized request.)
+        #expect(ToolGrounding.withoutUnfilled(ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot,
+            instruction: "I ran for thirty minutes", normalized: "i ran for 30 minutes"), robot: robot).unfilled.isEmpty)
+    }
+
     @Test func relevanceComesFromTheFunctionsOwnWords() throws {
         let robot = try ToolSet.robot(from: try JSONValue.parse("""
             [{"name": "find_restaurants", "description": "Locate nearby restaurants based on location and food preferences.",
