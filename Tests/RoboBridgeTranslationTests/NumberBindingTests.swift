@@ -30,6 +30,36 @@ struct NumberBindingTests {
             == call("loan", [("principal", .number(200000)), ("rate", .number(0.05)), ("years", .integer(30))]))
     }
 
+    @Test func aNumbersUnitAndTheWordsAroundItSayWhereItGoes() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "heat_energy", "parameters": {"properties": {"mass": {"type": "number", "description": "Mass in kilograms."},
+              "specific_heat": {"type": "number", "description": "Specific heat capacity in J/(kg·K)."},
+              "temperature_change": {"type": "number", "description": "Temperature change in degrees Celsius."}},
+              "required": ["mass", "specific_heat", "temperature_change"]}},
+             {"name": "pendulum", "parameters": {"properties": {"length": {"type": "number", "description": "Length in meters."},
+              "gravity": {"type": "number", "description": "Acceleration in m/s^2."}}, "required": ["length", "gravity"]}},
+             {"name": "passes", "parameters": {"properties": {"latitude": {"type": "number"}, "longitude": {"type": "number"},
+              "num_passes": {"type": "integer"}}, "required": ["latitude", "longitude"]}},
+             {"name": "house", "parameters": {"properties": {"address": {"type": "string"}, "bedrooms": {"type": "integer"},
+              "square_feet": {"type": "integer"}}, "required": ["address", "bedrooms", "square_feet"]}}]
+            """))
+        // Units: kg is a mass, °C a temperature change; the number left over goes where no cue says otherwise.
+        let heat = call("heat_energy", [("mass", .number(30)), ("specific_heat", .number(2)), ("temperature_change", .number(4186))])
+        #expect(NumberBinding.rebinding(heat, instruction: "warm 2 kg of water by 30°C, with 4186 J/kg·K", robot: robot)
+            == call("heat_energy", [("mass", .number(2)), ("specific_heat", .number(4186)), ("temperature_change", .number(30))]))
+        // "2-meter" is a length; "m/s²" is no length.
+        let swung = call("pendulum", [("length", .number(1.62)), ("gravity", .number(2))])
+        #expect(NumberBinding.rebinding(swung, instruction: "a 2-meter pendulum where g = 1.62 m/s²", robot: robot)
+            == call("pendulum", [("length", .number(2)), ("gravity", .number(1.62))]))
+        // A named parameter takes its number; the others keep the request's order.
+        let iss = call("passes", [("latitude", .number(36.8219)), ("longitude", .number(3)), ("num_passes", .integer(3))])
+        #expect(NumberBinding.rebinding(iss, instruction: "over Nairobi (-1.2921, 36.8219)? Just the next 3 passes", robot: robot)
+            == call("passes", [("latitude", .number(-1.2921)), ("longitude", .number(36.8219)), ("num_passes", .integer(3))]))
+        // A number inside a text argument is that text's: the model's binding stays.
+        let house = call("house", [("address", .string("42 Maple Ave")), ("bedrooms", .integer(3)), ("square_feet", .integer(1850))])
+        #expect(NumberBinding.rebinding(house, instruction: "What is 42 Maple Ave worth? 3 bed, 1,850 sq ft", robot: robot) == house)
+    }
+
     @Test func aNumberInsideATextArgumentIsNotAlsoANumber() throws {
         let robot = try ToolSet.robot(from: try JSONValue.parse("""
             [{"name": "ride", "parameters": {"properties": {"loc": {"type": "string"}, "time": {"type": "integer"}}, "required": ["loc", "time"]}}]
