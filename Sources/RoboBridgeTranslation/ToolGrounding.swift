@@ -270,13 +270,26 @@ public enum ToolGrounding {
         var dates: [String: [String]] = [:]
         var names: Set<[UInt8]>?
         for c in g.calls.indices {
-            for p in g.calls[c].params.indices { g.calls[c].params[p].kind = ground(g.calls[c].params[p].kind) }
+            // An optional choice of which the request writes some values but not all is given ("Temperatures in
+            // Fahrenheit please": `unit`; "on clay": `surface`), unless what it writes is the function's own name
+            // ("severe-weather warnings" to `severe_alerts` does not choose `severity="severe"`).
+            let ownName = Set(wordsOf(Array(String(decoding: g.calls[c].name, as: UTF8.self).lowercased().utf8)))
+            var saysChoice = Set<Int>()
+            for p in g.calls[c].params.indices {
+                let before = g.calls[c].params[p].kind
+                g.calls[c].params[p].kind = ground(before)
+                if case .choice(let all) = before, case .choice(let said) = g.calls[c].params[p].kind, said.count < all.count,
+                   said.contains(where: { !Set(wordsOf(Array(String(decoding: $0, as: UTF8.self).lowercased().utf8))).isSubset(of: ownName) }) {
+                    saysChoice.insert(p)
+                }
+            }
             guard let action = robot.action(named: String(decoding: g.calls[c].name, as: UTF8.self)) else { continue }
             let own = Set(contentWords(action.name + " " + action.description))
             // Numbers the required parameters cannot all take go somewhere: optional number parameters stay ("the
             // population of Brazil in 2000": `year`).
             let requiredNumbers = action.parameters.filter { $0.required && ($0.kind == .number || $0.kind == .integer) }.count
             let spareNumbers = writtenNumbers.count > requiredNumbers
+            for p in saysChoice { g.calls[c].params[p].required = true }
             g.calls[c].params.removeAll { p in
                 guard !p.required, !p.requiredWithLead, let param = action.parameter(named: String(decoding: p.name, as: UTF8.self)) else { return false }
                 if spareNumbers, param.kind == .number || param.kind == .integer, param.list == nil { return false }

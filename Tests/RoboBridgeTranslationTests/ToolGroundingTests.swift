@@ -115,6 +115,25 @@ struct ToolGroundingTests {
         #expect(GrammarState().advance(Array(#"f(name="Ann", tags=["Ann"])"#.utf8), free)?.canEnd(free) != true)
     }
 
+    @Test func anOptionalChoiceTheRequestWritesIsGiven() throws {
+        let robot = try ToolSet.robot(from: try JSONValue.parse("""
+            [{"name": "forecast", "parameters": {"properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+              "required": ["city"]}},
+             {"name": "severe_alerts", "parameters": {"properties": {"region": {"type": "string"},
+              "severity": {"type": "string", "enum": ["all", "severe", "extreme"]}}, "required": ["region"]}}]
+            """))
+        func accepts(_ request: String, _ plan: String) -> Bool {
+            let g = ToolGrounding.grammar(PlanGrammar(robot: robot, world: nil), robot: robot, instruction: request, normalized: request.lowercased())
+            return GrammarState().advance(Array(plan.utf8), g)?.canEnd(g) == true
+        }
+        #expect(accepts("The forecast for Seattle in Fahrenheit please", #"forecast(city="Seattle", unit="fahrenheit")"#))
+        #expect(!accepts("The forecast for Seattle in Fahrenheit please", #"forecast(city="Seattle")"#))
+        // Not written: it may be left out.
+        #expect(accepts("The forecast for Seattle please", #"forecast(city="Seattle")"#))
+        // A value that is a word of the function's own name chooses nothing.
+        #expect(accepts("Any severe-weather warnings for Oklahoma?", #"severe_alerts(region="Oklahoma")"#))
+    }
+
     @Test func aFunctionThatNeedsAnUnwrittenNumberIsNotCalled() throws {
         let robot = try ToolSet.robot(from: try JSONValue.parse("""
             [{"name": "calories_burned", "parameters": {"properties": {"activity": {"type": "string"}, "minutes": {"type": "integer"}},
